@@ -1,0 +1,27 @@
+"""URLs of the public host (PLATFORM_DOMAIN): sign-up, staff admin, account API."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from coaching.health import healthz
+from tenants import api as tenants_api
+from tenants import views as tenants_views
+
+api_v1 = [
+    path("signup", tenants_api.SignupApi.as_view(), name="api-signup"),
+    path("token", tenants_api.TokenApi.as_view(), name="api-token"),
+    path("token/refresh", tenants_api.TokenRefreshApi.as_view(), name="api-token-refresh"),
+    path("schema/", SpectacularAPIView.as_view(urlconf="coaching.urls_public"), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+urlpatterns = [
+    path("", tenants_views.landing, name="landing"),
+    path("healthz", healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("hub/", tenants_views.hub_home_public, name="hub-home"),
+    path("hub/open/<slug:slug>/", tenants_views.hub_handoff_public, name="hub-open"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+]

@@ -1,0 +1,46 @@
+"""URLs of a creator's host (<slug>.PLATFORM_DOMAIN): the hub and the creator API."""
+
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from analytics import api as analytics_api
+from analytics import views as analytics_views
+from coaching import api as coaching_api
+from coaching import views as coaching_views
+from coaching.health import healthz
+from tenants import api as tenants_api
+from tenants import views as tenants_views
+
+api_v1 = [
+    path("token", tenants_api.TokenApi.as_view(), name="api-token"),
+    path("token/refresh", tenants_api.TokenRefreshApi.as_view(), name="api-token-refresh"),
+    path("me", tenants_api.MeApi.as_view(), name="api-me"),
+    path("team/members", tenants_api.TeamMembersApi.as_view(), name="api-team-members"),
+    path("team/members/<int:membership_id>", tenants_api.TeamMemberApi.as_view(), name="api-team-member"),
+    path("team/invitations", tenants_api.InvitationsApi.as_view(), name="api-invitations"),
+    path("team/invitations/<int:invitation_id>", tenants_api.InvitationApi.as_view(), name="api-invitation"),
+    path("persona", coaching_api.PersonaApi.as_view(), name="api-persona"),
+    path("analytics/overview", analytics_api.OverviewApi.as_view(), name="api-analytics-overview"),
+    path("schema/", SpectacularAPIView.as_view(urlconf="coaching.urls_tenant"), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+hub = [
+    path("", coaching_views.hub_home, name="hub-home"),
+    path("handoff/", tenants_views.hub_handoff, name="hub-handoff"),
+    path("persona/", coaching_views.persona, name="hub-persona"),
+    path("analytics/", analytics_views.overview, name="hub-analytics"),
+    path("team/", tenants_views.team, name="hub-team"),
+    path("team/<int:membership_id>/", tenants_views.team_member_update, name="hub-team-member"),
+    path("team/invitations/<int:invitation_id>/withdraw/", tenants_views.invitation_withdraw, name="hub-invitation-withdraw"),
+    path("invitations/<str:token>/", tenants_views.invitation_respond, name="hub-invitation"),
+]
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="hub-home"), name="creator-home"),
+    path("healthz", healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("hub/", include(hub)),
+    path("api/v1/", include(api_v1)),
+]

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from coaching.forms import PersonaForm
+from coaching.selectors import persona_get
+from coaching.services import persona_update
+from tenants.hub import hub_view
+from tenants.roles import Capability
+
+
+@hub_view()
+def hub_home(request: HttpRequest) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    context = {
+        "membership": membership,
+        "persona": persona_get() if membership.can(Capability.VIEW_CONTENT) else None,
+        "Capability": Capability,
+    }
+    return render(request, "coaching/hub_home.html", context)
+
+
+@hub_view(Capability.VIEW_CONTENT)
+def persona(request: HttpRequest) -> HttpResponse:
+    can_edit = request.membership.can(Capability.EDIT_CONTENT)  # type: ignore[attr-defined]
+    form = PersonaForm(request.POST or None, instance=persona_get())
+    if request.method == "POST" and can_edit and form.is_valid():
+        persona_update(editor=request.user, **{f: form.cleaned_data[f] for f in form.fields})
+        messages.success(request, "Your coach's persona is saved.")
+        return redirect("hub-persona")
+    return render(request, "coaching/persona.html", {"form": form, "can_edit": can_edit})

@@ -1,0 +1,242 @@
+"""API v1 for accounts and teams. Thin: parse with an input serializer, call one service, answer."""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+from rest_framework_simplejwt.views import TokenRefreshView
+
+from tenants.api_errors import Conflict
+from tenants.models import Creator, Invitation, Membership
+from tenants.permissions import request_membership, requires
+from tenants.roles import Capability, Role
+from tenants.selectors import creator_by_slug, creator_memberships_for_user, open_invitations, team_members
+from tenants.services import (
+    EmailTaken,
+    SlugTaken,
+    TeamRuleBroken,
+    creator_signup,
+    creator_token_pair,
+    invitation_create,
+    invitation_revoke,
+    membership_change_role,
+    membership_remove,
+)
+from tenants.views import hub_url_for
+
+
+class SignupIn(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(max_length=128, write_only=True)
+    business_name = serializers.CharField(max_length=100)
+    slug = serializers.CharField(max_length=40)
+
+
+class SignupOut(serializers.Serializer):
+    slug = serializers.CharField()
+    hub_url = serializers.URLField()
+
+
+class SignupApi(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "signup"
+
+    @extend_schema(request=SignupIn, responses={201: SignupOut}, auth=[])
+    def post(self, request: Request) -> Response:
+        data = SignupIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            creator = creator_signup(request=request._request, **data.validated_data)
+        except SlugTaken as exc:
+            raise Conflict(f"The slug “{exc}” is already taken.", code="slug_taken") from exc
+        except EmailTaken as exc:
+            raise Conflict("An account with this email already exists.", code="email_taken") from exc
+        except ValidationError as exc:
+            field = "slug" if getattr(exc, "code", "") in {"invalid", "reserved", "required"} else "password"
+            if hasattr(exc, "error_dict"):
+                raise
+            raise serializers.ValidationError({field: exc.messages}) from exc
+        hub_url = hub_url_for(request._request, creator.hostname, "/hub/")
+        return Response(SignupOut({"slug": creator.slug, "hub_url": hub_url}).data, status=status.HTTP_201_CREATED)
+
+
+class TokenIn(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(max_length=128, write_only=True)
+    slug = serializers.CharField(
+        max_length=40, required=False, help_text="Which coaching space; needed when you belong to several."
+    )
+
+
+TokenOut = inline_serializer(
+    "TokenPair", {"access": serializers.CharField(), "refresh": serializers.CharField(), "creator": serializers.CharField()}
+)
+
+
+class TokenApi(APIView):
+    """Exchange email + password for a JWT pair bound to one creator's host."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
+
+    @extend_schema(request=TokenIn, responses={200: TokenOut}, auth=[])
+    def post(self, request: Request) -> Response:
+        data = TokenIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(
+            request._request, email=data.validated_data["email"], password=data.validated_data["password"]
+        )
+        if user is None:
+            return Response(
+                {"error": {"code": "invalid_credentials", "message": "Email or password is wrong.", "fields": {}}},
+                status=status.HTTP_401_UNAUTHORIZED,
+            )
+        creator = self._creator(request, user, data.validated_data.get("slug"))
+        return Response(creator_token_pair(user=user, creator=creator))
+
+    def _creator(self, request: Request, user, slug: str | None) -> Creator:  # noqa: ANN001
+        host_creator = request._request.tenant
+        if host_creator.kind == Creator.Kind.CREATOR:
+            slug = host_creator.slug
+        memberships = creator_memberships_for_user(user=user)
+        if slug:
+            membership = memberships.filter(creator__slug=slug).first()
+            if membership is None or creator_by_slug(slug=slug) is None:
+                raise Http404("You are not a member of that coaching space.")
+            return membership.creator
+        found = list(memberships[:2])
+        if len(found) != 1:
+            raise serializers.ValidationError({"slug": ["You belong to several coaching spaces (or none): name one."]})
+        return found[0].creator
+
+
+class TokenRefreshApi(TokenRefreshView):
+    authentication_classes: list = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
+
+
+class MemberOut(serializers.ModelSerializer):
+    email = serializers.EmailField(source="user.email")
+
+    class Meta:
+        model = Membership
+        fields = ["id", "email", "role", "created_at"]
+
+
+class MeApi(APIView):
+    @extend_schema(
+        responses=inline_serializer(
+            "Me",
+            {
+                "email": serializers.EmailField(),
+                "creator": serializers.CharField(),
+                "role": serializers.CharField(),
+                "capabilities": serializers.ListField(child=serializers.CharField()),
+            },
+        )
+    )
+    def get(self, request: Request) -> Response:
+        membership = request_membership(request)
+        return Response(
+            {
+                "email": request.user.email,
+                "creator": request.tenant.slug,
+                "role": membership.role,
+                "capabilities": sorted(c.value for c in Capability if membership.can(c)),
+            }
+        )
+
+
+class TeamMembersApi(APIView):
+    permission_classes = [requires(Capability.MANAGE_TEAM)]
+
+    @extend_schema(responses=MemberOut(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(MemberOut(team_members(creator=request.tenant), many=True).data)
+
+
+class RoleIn(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class TeamMemberApi(APIView):
+    permission_classes = [requires(Capability.MANAGE_TEAM)]
+
+    def _membership(self, request: Request, membership_id: int) -> Membership:
+        membership = team_members(creator=request.tenant).filter(pk=membership_id).first()
+        if membership is None:
+            raise Http404("No such team member.")
+        return membership
+
+    @extend_schema(request=RoleIn, responses=MemberOut)
+    def patch(self, request: Request, membership_id: int) -> Response:
+        data = RoleIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = self._membership(request, membership_id)
+        try:
+            membership_change_role(membership=membership, role=data.validated_data["role"])
+        except TeamRuleBroken as exc:
+            raise Conflict(str(exc), code="last_owner") from exc
+        return Response(MemberOut(membership).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, membership_id: int) -> Response:
+        try:
+            membership_remove(membership=self._membership(request, membership_id))
+        except TeamRuleBroken as exc:
+            raise Conflict(str(exc), code="last_owner") from exc
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InvitationIn(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class InvitationOut(serializers.ModelSerializer):
+    class Meta:
+        model = Invitation
+        fields = ["id", "email", "role", "created_at", "expires_at"]
+
+
+class InvitationsApi(APIView):
+    permission_classes = [requires(Capability.MANAGE_TEAM)]
+
+    @extend_schema(responses=InvitationOut(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(InvitationOut(open_invitations(creator=request.tenant), many=True).data)
+
+    @extend_schema(request=InvitationIn, responses={201: InvitationOut})
+    def post(self, request: Request) -> Response:
+        data = InvitationIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            invitation, _ = invitation_create(creator=request.tenant, invited_by=request.user, **data.validated_data)
+        except TeamRuleBroken as exc:
+            raise Conflict(str(exc), code="already_member") from exc
+        return Response(InvitationOut(invitation).data, status=status.HTTP_201_CREATED)
+
+
+class InvitationApi(APIView):
+    permission_classes = [requires(Capability.MANAGE_TEAM)]
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, invitation_id: int) -> Response:
+        invitation = open_invitations(creator=request.tenant).filter(pk=invitation_id).first()
+        if invitation is None:
+            raise Http404("No such open invitation.")
+        invitation_revoke(invitation=invitation)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+
+from tenants.models import Creator, User
+from tenants.roles import Role
+from tenants.validators import validate_creator_slug
+
+
+class CreatorSignupForm(forms.Form):
+    """Extra fields on allauth's sign-up form: the business and the slug that becomes its host."""
+
+    business_name = forms.CharField(max_length=100, label="Coaching business name")
+    slug = forms.CharField(
+        max_length=40,
+        label="Your address",
+        help_text="Lowercase letters, digits and hyphens. Your coach will live at <slug>.localhost.",
+    )
+
+    def clean_business_name(self) -> str:
+        name = self.cleaned_data["business_name"].strip()
+        if not name:
+            raise ValidationError("Name your coaching business.")
+        return name
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data["slug"].strip().lower()
+        validate_creator_slug(slug)
+        if Creator.objects.filter(slug=slug).exists():
+            raise ValidationError(f"“{slug}” is already taken. Please choose another.", code="taken")
+        return slug
+
+    def signup(self, request: HttpRequest, user: User) -> None:
+        from tenants.services import SlugTaken, creator_create
+
+        try:
+            creator_create(owner=user, name=self.cleaned_data["business_name"], slug=self.cleaned_data["slug"])
+        except SlugTaken as exc:  # lost a race with another sign-up for the same slug
+            raise ValidationError(f"“{exc}” was just taken. Please choose another.") from exc
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField()
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.COACH)
+
+
+class RoleChangeForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class AcceptWithNewAccountForm(forms.Form):
+    password = forms.CharField(widget=forms.PasswordInput, min_length=8, label="Choose a password")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["password"].widget.attrs["autocomplete"] = "new-password"

@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+import hashlib
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import connection, models
+from django.utils import timezone
+from django_tenants.clone import CloneSchema
+from django_tenants.models import DomainMixin, TenantMixin
+from django_tenants.utils import schema_exists
+
+from tenants.roles import Capability, Role, role_can
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person: a creator's team member or platform staff. End users of a coach are not Users."""
+
+    username = None  # type: ignore[assignment]
+    email = models.EmailField("email address", unique=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    objects = UserManager()  # type: ignore[misc]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class Creator(TenantMixin):
+    """A coaching business: one Postgres schema, one host, one team."""
+
+    class Kind(models.TextChoices):
+        CREATOR = "creator", "Creator"
+        PLATFORM = "platform", "Platform (public schema)"
+        TEMPLATE = "template", "Template schema for cloning"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        SUSPENDED = "suspended", "Suspended"
+
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=40, unique=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CREATOR)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    suspended_reason = models.CharField(max_length=200, blank=True)
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    auto_create_schema = True
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["kind", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.slug})"
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.status == self.Status.SUSPENDED
+
+    @property
+    def hostname(self) -> str:
+        return f"{self.slug}.{settings.PLATFORM_DOMAIN}"
+
+    def create_schema(self, check_if_exists: bool = False, sync_schema: bool = True, verbosity: int = 1) -> bool:
+        """Clone the migrated template schema; fall back to migrating from scratch.
+
+        The clone copies the template's migration records too, so the fake `migrate_schemas`
+        django-tenants would run afterwards has nothing to do and is skipped (it costs ~0.3 s).
+        """
+        base_schema = settings.TENANT_BASE_SCHEMA
+        if (
+            not sync_schema
+            or self.kind == self.Kind.TEMPLATE
+            or self.schema_name == base_schema
+            or not schema_exists(base_schema)
+        ):
+            return bool(super().create_schema(check_if_exists, sync_schema, verbosity))
+        if check_if_exists and schema_exists(self.schema_name):
+            return False
+        CloneSchema().clone_schema(base_schema, self.schema_name, self.clone_mode)
+        connection.set_schema_to_public()
+        return True
+
+
+class Domain(DomainMixin):
+    """A hostname (no port) that routes to a creator's schema."""
+
+
+class Membership(models.Model):
+    """A person's role in one creator's team."""
+
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["creator", "user"], name="one_membership_per_creator")]
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.creator.slug} ({self.role})"
+
+    def can(self, capability: Capability) -> bool:
+        return role_can(self.role, capability)
+
+
+def hash_invitation_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Invitation(models.Model):
+    """An emailed offer to join a creator's team with a role. Only the token's hash is stored."""
+
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["creator", "email"],
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="one_open_invitation_per_email",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.creator.slug} ({self.role})"
+
+    def is_open(self, now: Any = None) -> bool:
+        now = now or timezone.now()
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > now

@@ -1,0 +1,79 @@
+"""Reads about creators and teams. Every function takes the creator it is scoped to."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from tenants.models import Creator, Invitation, Membership, User, hash_invitation_token
+
+
+def creator_memberships_for_user(*, user: User) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(user=user, creator__kind=Creator.Kind.CREATOR)
+        .select_related("creator")
+        .order_by("created_at")
+    )
+
+
+def membership_for(*, user: Any, creator: Creator) -> Membership | None:
+    if not getattr(user, "is_authenticated", False) or creator.kind != Creator.Kind.CREATOR:
+        return None
+    return Membership.objects.filter(user=user, creator=creator).select_related("user").first()
+
+
+def team_members(*, creator: Creator) -> QuerySet[Membership]:
+    return Membership.objects.filter(creator=creator).select_related("user").order_by("created_at")
+
+
+def team_membership_get(*, creator: Creator, membership_id: int) -> Membership | None:
+    return team_members(creator=creator).filter(pk=membership_id).first()
+
+
+def open_invitations(*, creator: Creator) -> QuerySet[Invitation]:
+    return Invitation.objects.filter(
+        creator=creator, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    )
+
+
+def invitation_by_token(*, creator: Creator, token: str) -> Invitation | None:
+    return Invitation.objects.filter(creator=creator, token_hash=hash_invitation_token(token)).first()
+
+
+def creator_by_slug(*, slug: str) -> Creator | None:
+    return Creator.objects.filter(slug=slug, kind=Creator.Kind.CREATOR).first()
+
+
+def platform_usage(*, days: int = 30) -> dict[str, Any]:
+    """Numbers staff look at on the admin's usage page."""
+    now = timezone.now()
+    creators = Creator.objects.filter(kind=Creator.Kind.CREATOR)
+    totals = creators.aggregate(
+        total=Count("id"),
+        active=Count("id", filter=Q(status=Creator.Status.ACTIVE)),
+        suspended=Count("id", filter=Q(status=Creator.Status.SUSPENDED)),
+    )
+    since = now - timedelta(days=days - 1)
+    by_day = {
+        (since + timedelta(days=offset)).date(): 0 for offset in range(days)
+    }
+    for created_at in creators.filter(created_at__date__gte=since.date()).values_list("created_at", flat=True):
+        by_day[created_at.date()] = by_day.get(created_at.date(), 0) + 1
+    roles = dict(
+        Membership.objects.filter(creator__kind=Creator.Kind.CREATOR)
+        .values_list("role")
+        .annotate(n=Count("id"))
+        .values_list("role", "n")
+    )
+    return {
+        "creators": totals,
+        "people": User.objects.count(),
+        "members_by_role": roles,
+        "signups_by_day": sorted(by_day.items()),
+        "open_invitations": Invitation.objects.filter(
+            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
+        ).count(),
+    }

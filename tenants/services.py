@@ -1,0 +1,243 @@
+"""Writes about creators, people and teams. Views, API, admin and jobs all call these."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core import signing
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from tenants.models import Creator, Domain, Invitation, Membership, User, hash_invitation_token
+from tenants.roles import Role
+from tenants.selectors import membership_for
+from tenants.validators import schema_name_for_slug, validate_creator_slug
+
+HANDOFF_SALT = "compa.hub.handoff"
+CREATOR_CLAIM = "creator"
+
+
+class SlugTaken(Exception):
+    """The slug (and so the hostname) already belongs to another creator."""
+
+
+class EmailTaken(Exception):
+    """An account with this email already exists."""
+
+
+class HandoffInvalid(Exception):
+    """A hand-off link that is forged, expired, for another host, or already used."""
+
+
+class TeamRuleBroken(Exception):
+    """A team change that would leave the creator without an owner or break another rule."""
+
+
+def creator_create(*, owner: User, name: str, slug: str) -> Creator:
+    """Create the creator's schema (cloned from the template), its host and the owner's membership."""
+    validate_creator_slug(slug)
+    name = name.strip()
+    if not name:
+        raise ValidationError({"business_name": "Name your coaching business."})
+    if Creator.objects.filter(slug=slug).exists():
+        raise SlugTaken(slug)
+    creator = Creator(name=name[:100], slug=slug, schema_name=schema_name_for_slug(slug))
+    try:
+        with transaction.atomic():
+            creator.save(verbosity=0)
+            Domain.objects.create(domain=creator.hostname, tenant=creator, is_primary=True)
+            Membership.objects.create(creator=creator, user=owner, role=Role.OWNER)
+    except (IntegrityError, ValidationError) as exc:
+        if Creator.objects.filter(slug=slug).exists() or "already exists" in str(exc):
+            raise SlugTaken(slug) from exc
+        raise
+    return creator
+
+
+def creator_signup(
+    *, email: str, password: str, business_name: str, slug: str, request: HttpRequest | None = None
+) -> Creator:
+    """API sign-up: account, verification email and coaching space in one step, all or nothing."""
+    email = User.objects.normalize_email(email).lower()
+    validate_creator_slug(slug)
+    if User.objects.filter(email__iexact=email).exists():
+        raise EmailTaken(email)
+    if Creator.objects.filter(slug=slug).exists():
+        raise SlugTaken(slug)
+    validate_password(password, user=User(email=email))
+    with transaction.atomic():
+        try:
+            user = User.objects.create_user(email=email, password=password)
+        except IntegrityError as exc:
+            raise EmailTaken(email) from exc
+        creator = creator_create(owner=user, name=business_name, slug=slug)
+        if request is not None:
+            EmailAddress.objects.add_email(request, user, email, confirm=True, signup=True)
+        else:
+            EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
+    return creator
+
+
+def creator_suspend(*, creator: Creator, reason: str = "") -> Creator:
+    creator.status = Creator.Status.SUSPENDED
+    creator.suspended_reason = reason[:200]
+    creator.suspended_at = timezone.now()
+    creator.save(update_fields=["status", "suspended_reason", "suspended_at"])
+    return creator
+
+
+def creator_reinstate(*, creator: Creator) -> Creator:
+    creator.status = Creator.Status.ACTIVE
+    creator.suspended_reason = ""
+    creator.suspended_at = None
+    creator.save(update_fields=["status", "suspended_reason", "suspended_at"])
+    return creator
+
+
+def handoff_token_create(*, user: User, creator: Creator) -> str:
+    payload = {"u": user.pk, "s": creator.schema_name, "n": secrets.token_urlsafe(16)}
+    return signing.dumps(payload, salt=HANDOFF_SALT, compress=True)
+
+
+def handoff_token_redeem(*, token: str, creator: Creator) -> User:
+    """Return the member a hand-off link signs in; each link works once, on its own host only."""
+    try:
+        payload = signing.loads(token, salt=HANDOFF_SALT, max_age=settings.HANDOFF_MAX_AGE_SECONDS)
+    except signing.SignatureExpired as exc:
+        raise HandoffInvalid("This sign-in link has expired. Please sign in again.") from exc
+    except signing.BadSignature as exc:
+        raise HandoffInvalid("This sign-in link is not valid.") from exc
+    if not isinstance(payload, dict) or payload.get("s") != creator.schema_name:
+        raise HandoffInvalid("This sign-in link is for another coaching space.")
+    user = User.objects.filter(pk=payload.get("u"), is_active=True).first()
+    if user is None or membership_for(user=user, creator=creator) is None:
+        raise HandoffInvalid("You are not a member of this coaching space.")
+    if not cache.add(f"handoff:{payload.get('n')}", 1, timeout=settings.HANDOFF_MAX_AGE_SECONDS * 2):
+        raise HandoffInvalid("This sign-in link has already been used. Please sign in again.")
+    return user
+
+
+def creator_token_pair(*, user: User, creator: Creator) -> dict[str, str]:
+    """A JWT pair bound to one creator: the `creator` claim is checked on every request."""
+    refresh = RefreshToken.for_user(user)
+    refresh[CREATOR_CLAIM] = creator.schema_name
+    return {"access": str(refresh.access_token), "refresh": str(refresh), "creator": creator.slug}
+
+
+def invitation_create(*, creator: Creator, invited_by: User, email: str, role: str) -> tuple[Invitation, str]:
+    """Invite someone by email; inviting the same address again replaces the earlier link."""
+    email = User.objects.normalize_email(email).lower()
+    if role not in Role.values:
+        raise ValidationError({"role": f"Choose one of: {', '.join(Role.values)}."})
+    if Membership.objects.filter(creator=creator, user__email__iexact=email).exists():
+        raise TeamRuleBroken(f"{email} is already in your team.")
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    with transaction.atomic():
+        Invitation.objects.filter(
+            creator=creator, email=email, accepted_at__isnull=True, revoked_at__isnull=True
+        ).update(revoked_at=now)
+        invitation = Invitation.objects.create(
+            creator=creator,
+            email=email,
+            role=role,
+            token_hash=hash_invitation_token(token),
+            invited_by=invited_by,
+            expires_at=now + timedelta(days=settings.INVITATION_MAX_AGE_DAYS),
+        )
+        from tenants.tasks import send_invitation_email
+
+        transaction.on_commit(lambda: send_invitation_email.send(creator.schema_name, invitation.pk, token))
+    return invitation, token
+
+
+def invitation_revoke(*, invitation: Invitation) -> None:
+    if invitation.revoked_at is None and invitation.accepted_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+
+
+def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
+    if not invitation.is_open():
+        raise TeamRuleBroken("This invitation has expired or was withdrawn. Ask for a new one.")
+    if user.email.lower() != invitation.email.lower():
+        raise TeamRuleBroken(f"This invitation is for {invitation.email}. Sign in with that address.")
+    with transaction.atomic():
+        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if locked.accepted_at is not None:
+            raise TeamRuleBroken("This invitation was already accepted.")
+        membership, _ = Membership.objects.get_or_create(
+            creator=invitation.creator, user=user, defaults={"role": invitation.role}
+        )
+        locked.accepted_at = timezone.now()
+        locked.save(update_fields=["accepted_at"])
+        # Following the emailed link proves the address.
+        EmailAddress.objects.update_or_create(
+            user=user, email=user.email, defaults={"verified": True, "primary": True}
+        )
+    return membership
+
+
+def invitation_accept_with_new_account(*, invitation: Invitation, password: str) -> tuple[User, Membership]:
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise EmailTaken(invitation.email)
+    validate_password(password, user=User(email=invitation.email))
+    with transaction.atomic():
+        user = User.objects.create_user(email=invitation.email, password=password)
+        membership = invitation_accept(invitation=invitation, user=user)
+    return user, membership
+
+
+def _owners_left_after(membership: Membership, new_role: str | None) -> int:
+    owners = Membership.objects.filter(creator=membership.creator, role=Role.OWNER).exclude(pk=membership.pk).count()
+    return owners + (1 if new_role == Role.OWNER else 0)
+
+
+def membership_change_role(*, membership: Membership, role: str) -> Membership:
+    if role not in Role.values:
+        raise ValidationError({"role": f"Choose one of: {', '.join(Role.values)}."})
+    with transaction.atomic():
+        Membership.objects.select_for_update().filter(creator=membership.creator).exists()
+        if membership.role == Role.OWNER and _owners_left_after(membership, role) == 0:
+            raise TeamRuleBroken("A coaching space needs at least one owner.")
+        membership.role = role
+        membership.save(update_fields=["role"])
+    return membership
+
+
+def membership_remove(*, membership: Membership) -> None:
+    with transaction.atomic():
+        Membership.objects.select_for_update().filter(creator=membership.creator).exists()
+        if membership.role == Role.OWNER and _owners_left_after(membership, None) == 0:
+            raise TeamRuleBroken("A coaching space needs at least one owner.")
+        membership.delete()
+
+
+def platform_schemas_ensure() -> dict[str, Any]:
+    """Create the public tenant, its hosts and the migrated template schema, idempotently."""
+    public, _ = Creator.objects.get_or_create(
+        schema_name=settings.PUBLIC_SCHEMA_NAME,
+        defaults={"name": "Compañero", "slug": "_platform", "kind": Creator.Kind.PLATFORM},
+    )
+    for hostname in {settings.PLATFORM_DOMAIN, "127.0.0.1"}:
+        Domain.objects.get_or_create(domain=hostname, defaults={"tenant": public, "is_primary": False})
+    template = Creator.objects.filter(schema_name=settings.TENANT_BASE_SCHEMA).first()
+    if template is None:
+        template = Creator(
+            schema_name=settings.TENANT_BASE_SCHEMA,
+            name="Template",
+            slug="_template",
+            kind=Creator.Kind.TEMPLATE,
+        )
+        template.save(verbosity=0)
+    return {"public": public, "template": template}
+

@@ -1,0 +1,166 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from tenants.forms import AcceptWithNewAccountForm, InvitationForm, RoleChangeForm
+from tenants.hub import hub_view
+from tenants.middleware import wants_json
+from tenants.roles import Capability
+from tenants.selectors import (
+    creator_memberships_for_user,
+    invitation_by_token,
+    open_invitations,
+    team_members,
+    team_membership_get,
+)
+from tenants.services import (
+    EmailTaken,
+    HandoffInvalid,
+    TeamRuleBroken,
+    handoff_token_create,
+    handoff_token_redeem,
+    invitation_accept,
+    invitation_accept_with_new_account,
+    invitation_create,
+    invitation_revoke,
+    membership_change_role,
+    membership_remove,
+)
+
+
+def unknown_host(request: HttpRequest) -> HttpResponse:
+    message = "No coaching space lives at this address. Check the spelling of the link."
+    if wants_json(request):
+        return JsonResponse({"error": {"code": "unknown_host", "message": message, "fields": {}}}, status=404)
+    return render(request, "tenants/refused.html", {"message": message}, status=404)
+
+
+def landing(request: HttpRequest) -> HttpResponse:
+    return render(request, "tenants/landing.html")
+
+
+def hub_url_for(request: HttpRequest, creator_hostname: str, path: str) -> str:
+    port = request.get_port()
+    default_port = "443" if request.is_secure() else "80"
+    suffix = f":{port}" if port and port != default_port else ""
+    return f"{request.scheme}://{creator_hostname}{suffix}{path}"
+
+
+@login_required
+def hub_home_public(request: HttpRequest) -> HttpResponse:
+    """On the public host, /hub/ sends a signed-in person to their creator's own host."""
+    memberships = list(creator_memberships_for_user(user=request.user))
+    if len(memberships) == 1:
+        return redirect_to_hub(request, memberships[0].creator)
+    return render(request, "tenants/choose_hub.html", {"memberships": memberships})
+
+
+@login_required
+@require_POST
+def hub_handoff_public(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = creator_memberships_for_user(user=request.user).filter(creator__slug=slug).first()
+    if membership is None:
+        return render(request, "tenants/refused.html", {"message": "You are not a member of that space."}, status=404)
+    return redirect_to_hub(request, membership.creator)
+
+
+def redirect_to_hub(request: HttpRequest, creator) -> HttpResponse:  # noqa: ANN001
+    token = handoff_token_create(user=request.user, creator=creator)
+    return HttpResponseRedirect(hub_url_for(request, creator.hostname, f"/hub/handoff/?token={token}"))
+
+
+def hub_handoff(request: HttpRequest) -> HttpResponse:
+    try:
+        user = handoff_token_redeem(token=request.GET.get("token", ""), creator=request.tenant)
+    except HandoffInvalid as exc:
+        return render(request, "tenants/refused.html", {"message": str(exc)}, status=400)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return redirect("hub-home")
+
+
+@hub_view(Capability.MANAGE_TEAM)
+def team(request: HttpRequest) -> HttpResponse:
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation_create(
+                creator=request.tenant, invited_by=request.user, email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+            )
+        except (TeamRuleBroken, ValidationError) as exc:
+            form.add_error("email", " ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+            return redirect("hub-team")
+    context = {
+        "form": form,
+        "members": team_members(creator=request.tenant),
+        "invitations": open_invitations(creator=request.tenant),
+        "role_form": RoleChangeForm(),
+    }
+    return render(request, "tenants/team.html", context, status=400 if form.errors else 200)
+
+
+@hub_view(Capability.MANAGE_TEAM)
+@require_POST
+def team_member_update(request: HttpRequest, membership_id: int) -> HttpResponse:
+    membership = team_membership_get(creator=request.tenant, membership_id=membership_id)
+    if membership is None:
+        return render(request, "tenants/refused.html", {"message": "No such team member."}, status=404)
+    try:
+        if request.POST.get("action") == "remove":
+            membership_remove(membership=membership)
+            messages.success(request, f"{membership.user} was removed from the team.")
+        else:
+            form = RoleChangeForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError("Choose a valid role.")
+            membership_change_role(membership=membership, role=form.cleaned_data["role"])
+            messages.success(request, f"{membership.user} is now {membership.get_role_display()}.")
+    except (TeamRuleBroken, ValidationError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    return redirect("hub-team")
+
+
+@hub_view(Capability.MANAGE_TEAM)
+@require_POST
+def invitation_withdraw(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    invitation = open_invitations(creator=request.tenant).filter(pk=invitation_id).first()
+    if invitation is not None:
+        invitation_revoke(invitation=invitation)
+        messages.success(request, f"Invitation for {invitation.email} withdrawn.")
+    return redirect("hub-team")
+
+
+def invitation_respond(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = invitation_by_token(creator=request.tenant, token=token)
+    if invitation is None or not invitation.is_open():
+        message = "This invitation is not valid any more. Ask the person who invited you for a new one."
+        return render(request, "tenants/refused.html", {"message": message}, status=404)
+    form = AcceptWithNewAccountForm(request.POST or None)
+    if request.method == "POST":
+        try:
+            if request.user.is_authenticated:
+                invitation_accept(invitation=invitation, user=request.user)
+            elif form.is_valid():
+                user, _ = invitation_accept_with_new_account(
+                    invitation=invitation, password=form.cleaned_data["password"]
+                )
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            else:
+                raise ValidationError(form.errors.get("password", ["Choose a password."]))
+        except EmailTaken:
+            form.add_error(None, "You already have an account: sign in first, then open this link again.")
+        except (TeamRuleBroken, ValidationError) as exc:
+            form.add_error(None, " ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(request, f"Welcome to {request.tenant.name}!")
+            return redirect("hub-home")
+    context = {"invitation": invitation, "form": form}
+    return render(request, "tenants/invitation.html", context, status=400 if form.errors else 200)
