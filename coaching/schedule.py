@@ -1,0 +1,24 @@
+"""What the scheduler enqueues and when. The scheduler only enqueues; workers do the work."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+
+@dataclass(frozen=True)
+class ScheduledJob:
+    name: str
+    trigger: CronTrigger | IntervalTrigger
+    enqueue: Callable[[], object]
+
+
+def scheduled_jobs() -> list[ScheduledJob]:
+    from tenants.tasks import expire_invitations
+
+    return [
+        ScheduledJob("expire invitations", IntervalTrigger(hours=1), expire_invitations.send),
+    ]
