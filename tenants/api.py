@@ -30,6 +30,7 @@ from tenants.services import (
     membership_change_role,
     membership_remove,
 )
+from tenants.validators import validate_creator_slug
 from tenants.views import hub_url_for
 
 
@@ -37,7 +38,11 @@ class SignupIn(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(max_length=128, write_only=True)
     business_name = serializers.CharField(max_length=100)
-    slug = serializers.CharField(max_length=40)
+    slug = serializers.CharField(max_length=40, allow_blank=True)
+
+    def validate_slug(self, slug: str) -> str:
+        validate_creator_slug(slug)
+        return slug
 
 
 class SignupOut(serializers.Serializer):
@@ -62,10 +67,9 @@ class SignupApi(APIView):
         except EmailTaken as exc:
             raise Conflict("An account with this email already exists.", code="email_taken") from exc
         except ValidationError as exc:
-            field = "slug" if getattr(exc, "code", "") in {"invalid", "reserved", "required"} else "password"
             if hasattr(exc, "error_dict"):
                 raise
-            raise serializers.ValidationError({field: exc.messages}) from exc
+            raise serializers.ValidationError({"password": exc.messages}) from exc
         hub_url = hub_url_for(request._request, creator.hostname, "/hub/")
         return Response(SignupOut({"slug": creator.slug, "hub_url": hub_url}).data, status=status.HTTP_201_CREATED)
 

@@ -14,7 +14,9 @@ ALWAYS_SERVED_PATHS = ("/healthz", "/static/")
 
 def bind_session_to_host(request: HttpRequest) -> None:
     """Called at every login: the session is only valid on the host that created it."""
-    request.session[SESSION_SCHEMA_KEY] = request.tenant.schema_name  # type: ignore[attr-defined]
+    tenant = getattr(request, "tenant", None)
+    if tenant is not None and hasattr(request, "session"):
+        request.session[SESSION_SCHEMA_KEY] = tenant.schema_name
 
 
 class SessionBoundToHostMiddleware:

@@ -46,9 +46,9 @@ def landing(request: HttpRequest) -> HttpResponse:
 
 
 def hub_url_for(request: HttpRequest, creator_hostname: str, path: str) -> str:
-    port = request.get_port()
-    default_port = "443" if request.is_secure() else "80"
-    suffix = f":{port}" if port and port != default_port else ""
+    """The creator's URL on the same scheme and port the request came in on."""
+    _, _, port = request.get_host().rpartition(":") if ":" in request.get_host() else ("", "", "")
+    suffix = f":{port}" if port and port not in ("80", "443") else ""
     return f"{request.scheme}://{creator_hostname}{suffix}{path}"
 
 

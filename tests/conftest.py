@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+
+from tenants.models import Creator
+from tests.factories import Team, host, seed_platform
+
+# Hashing is not under test here; PBKDF2 would cost ~0.3 s per test user.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+_seeded: dict = {}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Create the platform schemas and two creators once; tests roll back around them."""
+    with django_db_blocker.unblock():
+        _seeded.update(seed_platform())
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_and_clean_cache():
+    connection.set_schema_to_public()
+    cache.clear()
+    yield
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def platform(db):
+    # Transactional tests flush the public tables (schemas survive): seed the rows again then.
+    if not Creator.objects.filter(slug="alpha").exists():
+        _seeded.update(seed_platform())
+    return _seeded
+
+
+@pytest.fixture
+def alpha(platform) -> Team:
+    return platform["alpha"]
+
+
+@pytest.fixture
+def beta(platform) -> Team:
+    return platform["beta"]
+
+
+@pytest.fixture
+def outsider(platform):
+    return platform["outsider"]
+
+
+@pytest.fixture
+def public_client() -> Client:
+    return Client(**host())
+
+
+def client_for(creator, user=None) -> Client:
+    client = Client(**host(creator))
+    if user is not None:
+        client.force_login(user)
+        # Logging in through the hub binds the session to the host; force_login skips the
+        # signal's request, so bind it the same way here.
+        session = client.session
+        session["compa_schema"] = creator.schema_name
+        session.save()
+    return client

@@ -1,0 +1,83 @@
+"""Factories and the people every test can lean on.
+
+Personas (after hc/test.py): in creator "alpha" an owner, a coach and an analyst; "beta" is a
+second creator whose owner must never see alpha's data; an outsider belongs to no creator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import factory
+from django.db import connection
+
+from tenants.models import Creator, Membership, User
+from tenants.roles import Role
+from tenants.services import creator_create, creator_token_pair, platform_schemas_ensure
+
+PASSWORD = "a-long-test-password-42"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("email",)
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    password = factory.django.Password(PASSWORD)
+
+
+def make_creator(slug: str, owner: User | None = None, name: str | None = None) -> Creator:
+    connection.set_schema_to_public()
+    owner = owner or UserFactory(email=f"owner@{slug}.example.com")
+    return creator_create(owner=owner, name=name or slug.title(), slug=slug)
+
+
+def add_member(creator: Creator, role: str, email: str | None = None) -> User:
+    user = UserFactory(email=email or f"{role}@{creator.slug}.example.com")
+    Membership.objects.get_or_create(creator=creator, user=user, defaults={"role": role})
+    return user
+
+
+@dataclass
+class Team:
+    creator: Creator
+    owner: User
+    coach: User
+    analyst: User
+
+    def member(self, role: str) -> User:
+        return getattr(self, role)
+
+
+def seed_creator(slug: str) -> Team:
+    connection.set_schema_to_public()
+    creator = Creator.objects.filter(slug=slug).first()
+    if creator is None:
+        creator = make_creator(slug)
+    owner = Membership.objects.get(creator=creator, role=Role.OWNER).user
+    return Team(
+        creator=creator,
+        owner=owner,
+        coach=add_member(creator, Role.COACH),
+        analyst=add_member(creator, Role.ANALYST),
+    )
+
+
+def seed_platform() -> dict[str, Team | User]:
+    connection.set_schema_to_public()
+    platform_schemas_ensure()
+    return {
+        "alpha": seed_creator("alpha"),
+        "beta": seed_creator("beta"),
+        "outsider": UserFactory(email="outsider@example.com"),
+    }
+
+
+def bearer(user: User, creator: Creator) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {creator_token_pair(user=user, creator=creator)['access']}"}
+
+
+def host(creator: Creator | None = None) -> dict[str, str]:
+    return {"HTTP_HOST": f"{creator.hostname}:8000" if creator else "localhost:8000"}
