@@ -6,6 +6,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 
+from tenants.middleware import SESSION_SCHEMA_KEY
 from tenants.models import Creator
 from tests.factories import Team, host, seed_platform
 
@@ -58,12 +59,12 @@ def public_client() -> Client:
 
 
 def client_for(creator, user=None) -> Client:
+    """A browser on `creator`'s host (None: the public host), signed in as `user`."""
     client = Client(**host(creator))
     if user is not None:
         client.force_login(user)
-        # Logging in through the hub binds the session to the host; force_login skips the
-        # signal's request, so bind it the same way here.
+        # A real login binds the session to its host; force_login has no host, so bind it here.
         session = client.session
-        session["compa_schema"] = creator.schema_name
+        session[SESSION_SCHEMA_KEY] = creator.schema_name if creator else settings.PUBLIC_SCHEMA_NAME
         session.save()
     return client
