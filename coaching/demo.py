@@ -32,10 +32,9 @@ def demo_seed() -> list[str]:
     creator = Creator.objects.filter(slug=DEMO_SLUG).first()
     if creator is None:
         creator = creator_create(owner=owner, name="Demo Coaching", slug=DEMO_SLUG)
-    port = settings.PUBLIC_PORT
-    suffix = f":{port}" if port else ""
+    public_url = creator.public_url("/").replace(creator.hostname, settings.PLATFORM_DOMAIN)
     return [
-        f"demo creator: http://{creator.hostname}{suffix}/hub/  (sign in as {owner.email} / {password})",
-        f"staff admin:  http://{settings.PLATFORM_DOMAIN}{suffix}/admin/  (sign in as {staff.email} / {password})",
-        f"sign up:      http://{settings.PLATFORM_DOMAIN}{suffix}/accounts/signup/",
+        f"demo creator: {creator.public_url('/hub/')}  (sign in as {owner.email} / {password})",
+        f"staff admin:  {public_url}admin/  (sign in as {staff.email} / {password})",
+        f"sign up:      {public_url}accounts/signup/",
     ]

@@ -311,5 +311,6 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-# The port people reach the platform on, for links in emails (make run sets it from PORT).
+# How people reach the platform, for links made outside a request (emails, jobs, the demo).
+PUBLIC_SCHEME = env_str("PUBLIC_SCHEME", "http" if DEBUG else "https")
 PUBLIC_PORT = env_str("PUBLIC_PORT", env_str("PORT", "8000") if DEBUG else "")

@@ -25,7 +25,7 @@ def hub_home(request: HttpRequest) -> HttpResponse:
 @hub_view(Capability.VIEW_CONTENT)
 def persona(request: HttpRequest) -> HttpResponse:
     can_edit = request.membership.can(Capability.EDIT_CONTENT)  # type: ignore[attr-defined]
-    form = PersonaForm(request.POST or None, instance=persona_get())
+    form = PersonaForm(request.POST if request.method == "POST" else None, instance=persona_get())
     if request.method == "POST" and can_edit and form.is_valid():
         persona_update(editor=request.user, **{f: form.cleaned_data[f] for f in form.fields})
         messages.success(request, "Your coach's persona is saved.")

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
 import dramatiq
-from django.db import close_old_connections, connection
+from django.db import connection
 from django_tenants.utils import tenant_context
 
 from tenants.models import Creator
@@ -42,7 +42,6 @@ def tenant_actor(fn: Callable[..., R] | None = None, **actor_options: Any) -> An
     def decorate(func: Callable[..., R]) -> Any:
         @functools.wraps(func)
         def run(schema_name: str, *args: Any, **kwargs: Any) -> R:
-            close_old_connections()
             creator = creator_for_job(schema_name)
             try:
                 with tenant_context(creator):

@@ -83,6 +83,12 @@ class Creator(TenantMixin):
     def hostname(self) -> str:
         return f"{self.slug}.{settings.PLATFORM_DOMAIN}"
 
+    def public_url(self, path: str = "/") -> str:
+        """This creator's address for links made outside a request (emails, jobs)."""
+        port = settings.PUBLIC_PORT
+        suffix = f":{port}" if port and port not in ("80", "443") else ""
+        return f"{settings.PUBLIC_SCHEME}://{self.hostname}{suffix}{path}"
+
     def create_schema(self, check_if_exists: bool = False, sync_schema: bool = True, verbosity: int = 1) -> bool:
         """Clone the migrated template schema; fall back to migrating from scratch.
 

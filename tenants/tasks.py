@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 import dramatiq
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -22,12 +21,10 @@ def send_invitation_email(creator: Creator, invitation_id: int, token: str) -> N
     if invitation is None or not invitation.is_open():
         logger.info("invitation %s is no longer open; not sending", invitation_id)
         return
-    scheme = "http" if settings.DEBUG else "https"
-    port = f":{settings.PUBLIC_PORT}" if settings.PUBLIC_PORT not in ("", "80", "443") else ""
     context = {
         "creator": creator,
         "invitation": invitation,
-        "accept_url": f"{scheme}://{creator.hostname}{port}/hub/invitations/{token}/",
+        "accept_url": creator.public_url(f"/hub/invitations/{token}/"),
     }
     subject = render_to_string("tenants/email/invitation_subject.txt", context).strip()
     message = EmailMultiAlternatives(

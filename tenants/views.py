@@ -86,7 +86,7 @@ def hub_handoff(request: HttpRequest) -> HttpResponse:
 
 @hub_view(Capability.MANAGE_TEAM)
 def team(request: HttpRequest) -> HttpResponse:
-    form = InvitationForm(request.POST or None)
+    form = InvitationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             invitation_create(
@@ -143,7 +143,10 @@ def invitation_respond(request: HttpRequest, token: str) -> HttpResponse:
     if invitation is None or not invitation.is_open():
         message = "This invitation is not valid any more. Ask the person who invited you for a new one."
         return render(request, "tenants/refused.html", {"message": message}, status=404)
-    form = AcceptWithNewAccountForm(request.POST or None)
+    form = AcceptWithNewAccountForm(
+        request.POST if request.method == "POST" and not request.user.is_authenticated else None
+    )
+    error = ""
     if request.method == "POST":
         try:
             if request.user.is_authenticated:
@@ -153,14 +156,12 @@ def invitation_respond(request: HttpRequest, token: str) -> HttpResponse:
                     invitation=invitation, password=form.cleaned_data["password"]
                 )
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            else:
-                raise ValidationError(form.errors.get("password", ["Choose a password."]))
         except EmailTaken:
-            form.add_error(None, "You already have an account: sign in first, then open this link again.")
+            error = "You already have an account: sign in first, then open this link again."
         except (TeamRuleBroken, ValidationError) as exc:
-            form.add_error(None, " ".join(getattr(exc, "messages", [str(exc)])))
-        else:
+            error = " ".join(getattr(exc, "messages", [str(exc)]))
+        if not error and not form.errors:
             messages.success(request, f"Welcome to {request.tenant.name}!")
             return redirect("hub-home")
-    context = {"invitation": invitation, "form": form}
-    return render(request, "tenants/invitation.html", context, status=400 if form.errors else 200)
+    context = {"invitation": invitation, "form": form, "error": error}
+    return render(request, "tenants/invitation.html", context, status=400 if error or form.errors else 200)

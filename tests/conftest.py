@@ -68,3 +68,30 @@ def client_for(creator, user=None) -> Client:
         session[SESSION_SCHEMA_KEY] = creator.schema_name if creator else settings.PUBLIC_SCHEMA_NAME
         session.save()
     return client
+
+
+@pytest.fixture
+def run_jobs(django_capture_on_commit_callbacks):
+    """Run queued Dramatiq messages in this thread (so they see the test's transaction).
+
+    Usage: `with run_jobs() as jobs: <code that enqueues on commit>`; afterwards the messages
+    have been executed through the real actors, and `jobs` lists their names.
+    """
+    import contextlib
+
+    import dramatiq
+
+    @contextlib.contextmanager
+    def runner():
+        broker = dramatiq.get_broker()
+        ran: list[str] = []
+        with django_capture_on_commit_callbacks(execute=True):
+            yield ran
+        for queue_name in list(broker.queues):
+            queue = broker.queues[queue_name]
+            while not queue.empty():
+                message = dramatiq.Message.decode(queue.get_nowait())
+                broker.get_actor(message.actor_name).fn(*message.args, **message.kwargs)
+                ran.append(message.actor_name)
+
+    return runner
