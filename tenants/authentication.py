@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
@@ -21,3 +22,10 @@ class CreatorJWTAuthentication(JWTAuthentication):
         if tenant is None or token.get(CREATOR_CLAIM) != tenant.schema_name:
             raise exceptions.PermissionDenied("This token belongs to another coaching space.")
         return user, token
+
+
+class CreatorJWTScheme(SimpleJWTScheme):
+    """Documents the creator-bound JWT in the OpenAPI schema."""
+
+    target_class = "tenants.authentication.CreatorJWTAuthentication"
+    name = "creatorJWT"
