@@ -101,7 +101,8 @@ def embedded_chroma(var_dir: Path, port: int) -> Iterator[str]:
             env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
         )
     try:
-        wait_until(lambda: urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1).status == 200, "Chroma")
+        heartbeat = f"{url}/api/v2/heartbeat"  # always http on loopback, built above
+        wait_until(lambda: urllib.request.urlopen(heartbeat, timeout=1).status == 200, "Chroma")  # noqa: S310
         yield url
     finally:
         stop_process(process, "Chroma server")
@@ -141,7 +142,17 @@ def run_platform(var_dir: Path) -> int:
         env = dict(os.environ)
         web = [BIN / "uvicorn", "coaching.asgi:application", "--host", host, "--port", port, "--lifespan", "off"]
         manager.add_process("web", " ".join(map(str, web)), env=env, cwd=str(BASE_DIR))
-        worker = [sys.executable, "manage.py", "rundramatiq", "--processes", "1", "--threads", "4", "--worker-shutdown-timeout", "10000"]
+        worker = [
+            sys.executable,
+            "manage.py",
+            "rundramatiq",
+            "--processes",
+            "1",
+            "--threads",
+            "4",
+            "--worker-shutdown-timeout",
+            "10000",
+        ]
         manager.add_process("worker", " ".join(worker), env=env, cwd=str(BASE_DIR))
         manager.add_process("scheduler", f"{sys.executable} manage.py run_scheduler", env=env, cwd=str(BASE_DIR))
         log(f"platform starting on http://localhost:{port}/ — Ctrl-C stops everything")

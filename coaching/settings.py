@@ -58,9 +58,7 @@ if not SECRET_KEY:
 
 # Creators live on <slug>.<PLATFORM_DOMAIN>; the bare PLATFORM_DOMAIN is the public site.
 PLATFORM_DOMAIN = env_str("PLATFORM_DOMAIN", "localhost")
-ALLOWED_HOSTS = env_list(
-    "DJANGO_ALLOWED_HOSTS", [PLATFORM_DOMAIN, f".{PLATFORM_DOMAIN}", "127.0.0.1"]
-)
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [PLATFORM_DOMAIN, f".{PLATFORM_DOMAIN}", "127.0.0.1"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 SHARED_APPS = [
@@ -168,12 +166,12 @@ CHANNEL_LAYERS = {
 DRAMATIQ_BROKER_URL = env_str("DRAMATIQ_BROKER_URL", REDIS_URL)
 DRAMATIQ_BROKER = {
     "BROKER": (
-        "dramatiq.brokers.stub.StubBroker"
-        if DRAMATIQ_BROKER_URL == "stub://"
-        else "dramatiq.brokers.redis.RedisBroker"
+        "dramatiq.brokers.stub.StubBroker" if DRAMATIQ_BROKER_URL == "stub://" else "dramatiq.brokers.redis.RedisBroker"
     ),
     "OPTIONS": (
-        {} if DRAMATIQ_BROKER_URL == "stub://" else {"url": DRAMATIQ_BROKER_URL, "namespace": f"{REDIS_KEY_PREFIX}-dramatiq"}
+        {}
+        if DRAMATIQ_BROKER_URL == "stub://"
+        else {"url": DRAMATIQ_BROKER_URL, "namespace": f"{REDIS_KEY_PREFIX}-dramatiq"}
     ),
     "MIDDLEWARE": [
         "dramatiq.middleware.AgeLimit",

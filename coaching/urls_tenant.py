@@ -33,7 +33,11 @@ hub = [
     path("analytics/", analytics_views.overview, name="hub-analytics"),
     path("team/", tenants_views.team, name="hub-team"),
     path("team/<int:membership_id>/", tenants_views.team_member_update, name="hub-team-member"),
-    path("team/invitations/<int:invitation_id>/withdraw/", tenants_views.invitation_withdraw, name="hub-invitation-withdraw"),
+    path(
+        "team/invitations/<int:invitation_id>/withdraw/",
+        tenants_views.invitation_withdraw,
+        name="hub-invitation-withdraw",
+    ),
     path("invitations/<str:token>/", tenants_views.invitation_respond, name="hub-invitation"),
 ]
 

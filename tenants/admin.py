@@ -36,9 +36,7 @@ class CreatorAdmin(admin.ModelAdmin):
     actions = ["suspend", "reinstate"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Creator]:
-        return (
-            super().get_queryset(request).filter(kind=Creator.Kind.CREATOR).annotate(n_members=Count("memberships"))
-        )
+        return super().get_queryset(request).filter(kind=Creator.Kind.CREATOR).annotate(n_members=Count("memberships"))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # creators sign up themselves; a schema is not made by hand
@@ -66,9 +64,7 @@ class CreatorAdmin(admin.ModelAdmin):
     def usage_view(self, request: HttpRequest) -> HttpResponse:
         usage = platform_usage()
         peak = max([n for _, n in usage["signups_by_day"]] + [1])
-        bars = [
-            {"day": day, "count": n, "height": round(100 * n / peak)} for day, n in usage["signups_by_day"]
-        ]
+        bars = [{"day": day, "count": n, "height": round(100 * n / peak)} for day, n in usage["signups_by_day"]]
         context = {**self.admin_site.each_context(request), "title": "Platform usage", "usage": usage, "bars": bars}
         return TemplateResponse(request, "admin/tenants/usage.html", context)
 

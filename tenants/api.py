@@ -83,7 +83,8 @@ class TokenIn(serializers.Serializer):
 
 
 TokenOut = inline_serializer(
-    "TokenPair", {"access": serializers.CharField(), "refresh": serializers.CharField(), "creator": serializers.CharField()}
+    "TokenPair",
+    {"access": serializers.CharField(), "refresh": serializers.CharField(), "creator": serializers.CharField()},
 )
 
 

@@ -104,8 +104,11 @@ class Creator(TenantMixin):
         if check_if_exists and schema_exists(self.schema_name):
             return False
         base_schema = settings.TENANT_BASE_SCHEMA
-        if sync_schema and not self.provision_by_migration and self.schema_name != base_schema and schema_exists(
-            base_schema
+        if (
+            sync_schema
+            and not self.provision_by_migration
+            and self.schema_name != base_schema
+            and schema_exists(base_schema)
         ):
             CloneSchema().clone_schema(base_schema, self.schema_name, self.clone_mode)
             self._match_constraint_names(base_schema)
@@ -122,7 +125,6 @@ class Creator(TenantMixin):
                 )
         connection.set_schema_to_public()
         return True
-
 
     def _match_constraint_names(self, base_schema: str) -> None:
         """Give cloned constraints the template's names.

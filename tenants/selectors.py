@@ -57,9 +57,7 @@ def platform_usage(*, days: int = 30) -> dict[str, Any]:
         suspended=Count("id", filter=Q(status=Creator.Status.SUSPENDED)),
     )
     since = now - timedelta(days=days - 1)
-    by_day = {
-        (since + timedelta(days=offset)).date(): 0 for offset in range(days)
-    }
+    by_day = {(since + timedelta(days=offset)).date(): 0 for offset in range(days)}
     for created_at in creators.filter(created_at__date__gte=since.date()).values_list("created_at", flat=True):
         by_day[created_at.date()] = by_day.get(created_at.date(), 0) + 1
     roles = dict(

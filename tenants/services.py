@@ -184,9 +184,7 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
         locked.accepted_at = timezone.now()
         locked.save(update_fields=["accepted_at"])
         # Following the emailed link proves the address.
-        EmailAddress.objects.update_or_create(
-            user=user, email=user.email, defaults={"verified": True, "primary": True}
-        )
+        EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
     return membership
 
 
@@ -243,4 +241,3 @@ def platform_schemas_ensure() -> dict[str, Any]:
         )
         template.save(verbosity=0)
     return {"public": public, "template": template}
-

@@ -90,7 +90,9 @@ def team(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             invitation_create(
-                creator=request.tenant, invited_by=request.user, email=form.cleaned_data["email"],
+                creator=request.tenant,
+                invited_by=request.user,
+                email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
             )
         except (TeamRuleBroken, ValidationError) as exc:

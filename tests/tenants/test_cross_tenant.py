@@ -84,9 +84,12 @@ def test_betas_owner_cannot_touch_alphas_objects_by_id(alpha, beta, alpha_ids):
     api = Client(**host(beta.creator))
     headers = bearer(beta.owner, beta.creator)
     assert api.delete(f"/api/v1/team/members/{membership_id}", **headers).status_code == 404
-    assert api.patch(
-        f"/api/v1/team/members/{membership_id}", {"role": "owner"}, content_type="application/json", **headers
-    ).status_code == 404
+    assert (
+        api.patch(
+            f"/api/v1/team/members/{membership_id}", {"role": "owner"}, content_type="application/json", **headers
+        ).status_code
+        == 404
+    )
     assert api.delete(f"/api/v1/team/invitations/{alpha_ids['invitation_id']}", **headers).status_code == 404
     assert Client(**host(beta.creator)).get(f"/hub/invitations/{alpha_ids['token']}/").status_code == 404
     assert Invitation.objects.get(pk=alpha_ids["invitation_id"]).is_open()

@@ -110,7 +110,10 @@ def test_the_api_invites_and_lists_open_invitations(alpha, run_jobs):
     headers = bearer(alpha.owner, alpha.creator)
     with run_jobs():
         created = api.post(
-            "/api/v1/team/invitations", {"email": "Sam@Example.com", "role": "analyst"}, content_type="application/json", **headers
+            "/api/v1/team/invitations",
+            {"email": "Sam@Example.com", "role": "analyst"},
+            content_type="application/json",
+            **headers,
         )
     assert created.status_code == 201
     assert created.json()["email"] == "sam@example.com"

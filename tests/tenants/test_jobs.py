@@ -24,7 +24,9 @@ def test_a_job_runs_in_the_schema_it_names_and_leaves_public_behind(alpha, beta)
     assert rename_coach.fn(alpha.creator.schema_name, "Ana 2") == "c_alpha"
     assert connection.schema_name == "public"
     with connection.cursor() as cursor:
-        cursor.execute("SELECT coach_name FROM c_alpha.coaching_persona UNION ALL SELECT coach_name FROM c_beta.coaching_persona")
+        cursor.execute(
+            "SELECT coach_name FROM c_alpha.coaching_persona UNION ALL SELECT coach_name FROM c_beta.coaching_persona"
+        )
         assert [row[0] for row in cursor.fetchall()] == ["Ana 2", "Bea"]
 
 

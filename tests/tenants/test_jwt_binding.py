@@ -77,7 +77,13 @@ def test_an_expired_token_is_refused_with_401(alpha, public_client):
 
 
 def test_a_forged_token_is_refused_with_401(alpha):
-    claims = {"token_type": "access", "user_id": str(alpha.owner.pk), "creator": "c_alpha", "jti": "x", "exp": 4102444800}
+    claims = {
+        "token_type": "access",
+        "user_id": str(alpha.owner.pk),
+        "creator": "c_alpha",
+        "jti": "x",
+        "exp": 4102444800,
+    }
     forged = jwt.encode(claims, "not-the-signing-key", algorithm="HS256")
     assert me(alpha.creator, forged).status_code == 401
     unsigned = jwt.encode(claims, None, algorithm="none")
@@ -88,7 +94,7 @@ def test_a_forged_token_is_refused_with_401(alpha):
 def test_a_token_with_the_creator_claim_edited_is_refused(alpha, beta):
     """Re-signing is impossible without the key, so swapping the claim breaks the signature."""
     access = bearer(alpha.owner, alpha.creator)["HTTP_AUTHORIZATION"].split()[1]
-    header, payload, signature = access.split(".")
+    header, _, signature = access.split(".")
     claims = jwt.decode(access, options={"verify_signature": False})
     claims["creator"] = beta.creator.schema_name
     tampered_payload = jwt.encode(claims, "x", algorithm="HS256").split(".")[1]

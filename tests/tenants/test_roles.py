@@ -66,7 +66,10 @@ def test_a_denied_write_changes_nothing(alpha):
     client.post("/hub/persona/", {"coach_name": "Hacked", "greeting": "x", "voice": "x", "rules": ""})
     client.post("/hub/team/", {"email": "friend@example.com", "role": "owner"})
     Client(**host(alpha.creator)).patch(
-        "/api/v1/persona", {"coach_name": "Hacked"}, content_type="application/json", **bearer(alpha.analyst, alpha.creator)
+        "/api/v1/persona",
+        {"coach_name": "Hacked"},
+        content_type="application/json",
+        **bearer(alpha.analyst, alpha.creator),
     )
     with tenant_context(alpha.creator):
         assert Persona.objects.get().coach_name == "Coach"
@@ -97,16 +100,22 @@ def test_owners_change_roles_but_never_remove_the_last_owner(alpha):
     headers = bearer(alpha.owner, alpha.creator)
     coach = Membership.objects.get(creator=alpha.creator, user=alpha.coach)
     owner = Membership.objects.get(creator=alpha.creator, user=alpha.owner)
-    promoted = client.patch(f"/api/v1/team/members/{coach.pk}", {"role": "analyst"}, content_type="application/json", **headers)
+    promoted = client.patch(
+        f"/api/v1/team/members/{coach.pk}", {"role": "analyst"}, content_type="application/json", **headers
+    )
     assert promoted.status_code == 200
     assert promoted.json()["role"] == "analyst"
-    demote_self = client.patch(f"/api/v1/team/members/{owner.pk}", {"role": "coach"}, content_type="application/json", **headers)
+    demote_self = client.patch(
+        f"/api/v1/team/members/{owner.pk}", {"role": "coach"}, content_type="application/json", **headers
+    )
     assert demote_self.status_code == 409
     assert "at least one owner" in demote_self.json()["error"]["message"]
     assert client.delete(f"/api/v1/team/members/{owner.pk}", **headers).status_code == 409
     assert client.delete(f"/api/v1/team/members/{coach.pk}", **headers).status_code == 204
     assert not Membership.objects.filter(pk=coach.pk).exists()
-    bad_role = client.patch(f"/api/v1/team/members/{owner.pk}", {"role": "god"}, content_type="application/json", **headers)
+    bad_role = client.patch(
+        f"/api/v1/team/members/{owner.pk}", {"role": "god"}, content_type="application/json", **headers
+    )
     assert bad_role.status_code == 400
 
 
