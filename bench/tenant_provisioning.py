@@ -64,6 +64,7 @@ def run(runs: int, many: int) -> None:
         creator_create(owner=owner, name=f"Many {i}", slug=f"many-{i}")
     many_seconds = time.perf_counter() - t0
 
+    copies = compare_copiers(runs=5)
     schemas = Creator.objects.count()
     t0 = time.perf_counter()
     call_command("migrate_schemas", interactive=False, verbosity=0)
@@ -71,15 +72,35 @@ def run(runs: int, many: int) -> None:
 
     m, c = statistics.median(by_migration), statistics.median(by_clone)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    print(
-        f"create one creator by migration: median {m * 1000:.0f} ms (p90 {quantile(by_migration, 0.9) * 1000:.0f} ms, n={runs})"
-    )
-    print(
-        f"create one creator by clone:     median {c * 1000:.0f} ms (p90 {quantile(by_clone, 0.9) * 1000:.0f} ms, n={runs})"
-    )
+    for label, values in (("migration", by_migration), ("clone", by_clone)):
+        median, p90 = statistics.median(values) * 1000, quantile(values, 0.9) * 1000
+        print(f"create one creator by {label + ':':10} median {median:.0f} ms (p90 {p90:.0f} ms, n={runs})")
     print(f"clone vs migration: {m / c:.1f}x faster")
     print(f"create {many} creators by clone: {many_seconds:.1f}s ({many_seconds / many * 1000:.0f} ms each)")
     print(f"migrate_schemas with nothing to apply over {schemas} schemas: {migrate_seconds:.1f}s")
+    for label, values in copies.items():
+        median = statistics.median(values) * 1000
+        print(f"schema copy only, {schemas} schemas present, {label}: median {median:.0f} ms")
+
+
+def compare_copiers(runs: int) -> dict[str, list[float]]:
+    """The schema copy alone: ours against django-tenants' pg-clone-schema, same database, same moment."""
+    from django.conf import settings
+    from django.db import connection
+    from django_tenants.clone import CloneSchema
+
+    from tenants.provisioning import clone_template_schema
+
+    timings: dict[str, list[float]] = {"compa clone_template_schema": [], "django-tenants pg-clone-schema": []}
+    for i in range(runs):
+        t0 = time.perf_counter()
+        clone_template_schema(template=settings.TENANT_BASE_SCHEMA, target=f"bench_ours_{i}")
+        timings["compa clone_template_schema"].append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        CloneSchema().clone_schema(settings.TENANT_BASE_SCHEMA, f"bench_pgclone_{i}", "DATA")
+        timings["django-tenants pg-clone-schema"].append(time.perf_counter() - t0)
+        connection.set_schema_to_public()
+    return timings
 
 
 def quantile(values: list[float], q: float) -> float:

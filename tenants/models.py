@@ -8,11 +8,11 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.management import call_command
 from django.db import connection, models
 from django.utils import timezone
-from django_tenants.clone import CloneSchema
 from django_tenants.models import DomainMixin, TenantMixin
 from django_tenants.postgresql_backend.base import _check_schema_name
 from django_tenants.utils import quote_schema_name, schema_exists
 
+from tenants.provisioning import clone_template_schema
 from tenants.roles import Capability, Role, role_can
 
 
@@ -97,8 +97,8 @@ class Creator(TenantMixin):
     def create_schema(self, check_if_exists: bool = False, sync_schema: bool = True, verbosity: int = 1) -> bool:
         """Clone the migrated template schema, or migrate from scratch when there is none.
 
-        The clone copies the template's migration records too, so the fake `migrate_schemas`
-        django-tenants would run afterwards has nothing to do; skipping it saves ~0.3 s.
+        The copy includes the template's migration records, so the fake `migrate_schemas`
+        django-tenants would run afterwards has nothing to do and is skipped.
         """
         _check_schema_name(self.schema_name)
         if check_if_exists and schema_exists(self.schema_name):
@@ -110,8 +110,7 @@ class Creator(TenantMixin):
             and self.schema_name != base_schema
             and schema_exists(base_schema)
         ):
-            CloneSchema().clone_schema(base_schema, self.schema_name, self.clone_mode)
-            self._match_constraint_names(base_schema)
+            clone_template_schema(template=base_schema, target=self.schema_name)
         else:
             with connection.cursor() as cursor:
                 cursor.execute(f"CREATE SCHEMA {quote_schema_name(self.schema_name)}")
@@ -125,30 +124,6 @@ class Creator(TenantMixin):
                 )
         connection.set_schema_to_public()
         return True
-
-    def _match_constraint_names(self, base_schema: str) -> None:
-        """Give cloned constraints the template's names.
-
-        The clone recreates tables with CREATE TABLE ... LIKE, so Postgres names unique
-        constraints itself; a later migration that drops one by Django's name would then fail.
-        """
-        sql = """
-            SELECT rel.relname, con.contype, pg_get_constraintdef(con.oid), con.conname
-            FROM pg_constraint con
-            JOIN pg_class rel ON rel.oid = con.conrelid
-            JOIN pg_namespace ns ON ns.oid = rel.relnamespace
-            WHERE ns.nspname = %s"""
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [base_schema])
-            wanted = {row[:3]: row[3] for row in cursor.fetchall()}
-            cursor.execute(sql, [self.schema_name])
-            for table, kind, definition, name in cursor.fetchall():
-                target = wanted.get((table, kind, definition))
-                if target and target != name:
-                    cursor.execute(
-                        f'ALTER TABLE {quote_schema_name(self.schema_name)}."{table}" '
-                        f'RENAME CONSTRAINT "{name}" TO "{target}"'
-                    )
 
 
 class Domain(DomainMixin):
