@@ -23,7 +23,11 @@ def _ident(name: str) -> str:
 
 
 def clone_template_schema(*, template: str, target: str) -> None:
-    """Tables, data, identity sequences, keys, indexes and foreign keys, with the template's names."""
+    """Tables, data, identity sequences, keys, indexes and foreign keys, with the template's names.
+
+    Identifiers come from the catalog or from validated schema names and are quoted with
+    `_ident`; DDL cannot take them as bound parameters.
+    """
     _check_schema_name(template)
     _check_schema_name(target)
     source, dest = _ident(template), _ident(target)
@@ -64,11 +68,11 @@ def clone_template_schema(*, template: str, target: str) -> None:
         cursor.execute(f"CREATE SCHEMA {dest}")
         for table in tables:
             cursor.execute(f"CREATE TABLE {dest}.{_ident(table)} (LIKE {source}.{_ident(table)} {TABLE_COPY})")
-            cursor.execute(f"INSERT INTO {dest}.{_ident(table)} SELECT * FROM {source}.{_ident(table)}")
+            cursor.execute(f"INSERT INTO {dest}.{_ident(table)} SELECT * FROM {source}.{_ident(table)}")  # noqa: S608
         for table, column in identities:
             cursor.execute(
                 f"""SELECT setval(pg_get_serial_sequence(%s, %s), last_value, is_called)
-                    FROM {source}.{_ident(_sequence_name(cursor, template, table, column))}""",
+                    FROM {source}.{_ident(_sequence_name(cursor, template, table, column))}""",  # noqa: S608
                 [f"{dest}.{_ident(table)}", column],
             )
         for table, name, _, definition in constraints:
