@@ -34,6 +34,7 @@ def hub_view(capability: Capability | None = None) -> Callable[[View], View]:
                 message = f"Your role ({membership.get_role_display()}) does not allow this page."
                 return render(request, "tenants/refused.html", {"message": message}, status=403)
             request.membership = membership  # type: ignore[attr-defined]
+            request.capabilities = {c.value for c in Capability if membership.can(c)}  # type: ignore[attr-defined]
             return view(request, *args, **kwargs)
 
         return guarded

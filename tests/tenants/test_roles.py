@@ -127,3 +127,12 @@ def test_the_staff_admin_is_for_staff_only(alpha):
     assert "/admin/login/" in response["Location"]
     staff = client_for(None, UserFactory(email="staff@example.com", is_staff=True, is_superuser=True))
     assert staff.get("/admin/tenants/creator/").status_code == 200
+
+
+def test_the_hub_only_links_to_pages_the_role_may_open(alpha):
+    analyst_home = client_for(alpha.creator, alpha.analyst).get("/hub/").content.decode()
+    assert 'href="/hub/analytics/"' in analyst_home
+    assert 'href="/hub/persona/"' not in analyst_home
+    assert 'href="/hub/team/"' not in analyst_home
+    owner_home = client_for(alpha.creator, alpha.owner).get("/hub/").content.decode()
+    assert 'href="/hub/team/"' in owner_home
