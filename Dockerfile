@@ -15,7 +15,8 @@ RUN apt-get update \
 
 WORKDIR /app
 COPY requirements.txt .
-RUN pip install -r requirements.txt
+COPY requirements-nodeps.txt .
+RUN pip install -r requirements.txt && pip install --no-deps -r requirements-nodeps.txt
 
 COPY --chown=compa:compa . .
 # collectstatic needs settings but no services: a throwaway key is enough at build time.

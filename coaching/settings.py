@@ -306,9 +306,25 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},  # one line per Chroma/Ollama call otherwise
+        "chromadb": {"level": "WARNING"},
+    },
 }
 
 # How people reach the platform, for links made outside a request (emails, jobs, the demo).
 PUBLIC_SCHEME = env_str("PUBLIC_SCHEME", "http" if DEBUG else "https")
 PUBLIC_PORT = env_str("PUBLIC_PORT", env_str("PORT", "8000") if DEBUG else "")
+
+# Knowledge engine.
+KNOWLEDGE_MAX_UPLOAD_BYTES = env_int("KNOWLEDGE_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
+KNOWLEDGE_PARSE_TIMEOUT_SECONDS = env_int("KNOWLEDGE_PARSE_TIMEOUT_SECONDS", 180)
+KNOWLEDGE_PARSE_MEMORY_MB = env_int("KNOWLEDGE_PARSE_MEMORY_MB", 1024)
+KNOWLEDGE_MAX_UNZIPPED_BYTES = env_int("KNOWLEDGE_MAX_UNZIPPED_BYTES", 200 * 1024 * 1024)
+KNOWLEDGE_CHUNK_CHARS = env_int("KNOWLEDGE_CHUNK_CHARS", 900)
+KNOWLEDGE_CHUNK_OVERLAP = env_int("KNOWLEDGE_CHUNK_OVERLAP", 120)
+# A document stuck in "processing" this long (a killed worker) may be claimed again.
+KNOWLEDGE_STALE_PROCESSING_SECONDS = env_int("KNOWLEDGE_STALE_PROCESSING_SECONDS", 600)
+EMBEDDING_BACKEND = env_str("EMBEDDING_BACKEND", "e5-small-q4")
+FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)

@@ -9,6 +9,8 @@ from analytics import views as analytics_views
 from coaching import api as coaching_api
 from coaching import views as coaching_views
 from coaching.health import healthz
+from knowledge import api as knowledge_api
+from knowledge import views as knowledge_views
 from tenants import api as tenants_api
 from tenants import views as tenants_views
 
@@ -21,6 +23,12 @@ api_v1 = [
     path("team/invitations", tenants_api.InvitationsApi.as_view(), name="api-invitations"),
     path("team/invitations/<int:invitation_id>", tenants_api.InvitationApi.as_view(), name="api-invitation"),
     path("persona", coaching_api.PersonaApi.as_view(), name="api-persona"),
+    path("documents", knowledge_api.DocumentsApi.as_view(), name="api-documents"),
+    path("documents/<str:document_id>", knowledge_api.DocumentApi.as_view(), name="api-document"),
+    path(
+        "documents/<str:document_id>/reindex", knowledge_api.DocumentReindexApi.as_view(), name="api-document-reindex"
+    ),
+    path("search", knowledge_api.SearchApi.as_view(), name="api-search"),
     path("analytics/overview", analytics_api.OverviewApi.as_view(), name="api-analytics-overview"),
     path("schema/", SpectacularAPIView.as_view(urlconf="coaching.urls_tenant"), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
@@ -31,6 +39,9 @@ hub = [
     path("handoff/", tenants_views.hub_handoff, name="hub-handoff"),
     path("persona/", coaching_views.persona, name="hub-persona"),
     path("analytics/", analytics_views.overview, name="hub-analytics"),
+    path("knowledge/", knowledge_views.library, name="hub-knowledge"),
+    path("knowledge/status.json", knowledge_views.library_status, name="hub-knowledge-status"),
+    path("knowledge/<str:document_id>/delete/", knowledge_views.delete, name="hub-knowledge-delete"),
     path("team/", tenants_views.team, name="hub-team"),
     path("team/<int:membership_id>/", tenants_views.team_member_update, name="hub-team-member"),
     path(

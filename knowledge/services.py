@@ -1,0 +1,163 @@
+"""Writes to the knowledge base. Every function runs inside one creator's schema."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from knowledge import vectors
+from knowledge.chunking import split_elements
+from knowledge.embeddings import embedding_model_name, get_embeddings
+from knowledge.models import Document
+from knowledge.parsing import ParseFailed, parse_file
+from knowledge.uploads import check_upload
+
+logger = logging.getLogger(__name__)
+EMBED_BATCH = 32
+
+
+def document_upload(
+    *, upload: UploadedFile, title: str = "", tags: list[str] | None = None, uploaded_by: str = ""
+) -> tuple[Document, bool]:
+    """Store the file and queue its ingestion. The same content twice gives back the first document."""
+    checked = check_upload(upload.file, upload.name or "", upload.size or 0)
+    existing = Document.objects.filter(content_hash=checked.sha256).first()
+    if existing is not None:
+        return existing, False
+    document = Document(
+        title=(title.strip() or checked.display_name)[:200],
+        tags=sorted({tag.strip()[:40] for tag in tags or [] if tag.strip()}),
+        kind=checked.kind,
+        original_filename=checked.display_name,
+        size_bytes=checked.size,
+        content_hash=checked.sha256,
+        uploaded_by_email=uploaded_by,
+    )
+    document.file.save(checked.display_name, upload, save=False)
+    try:
+        with transaction.atomic():
+            document.save(force_insert=True)
+            _queue_ingestion(document)
+    except IntegrityError:
+        document.file.delete(save=False)
+        return Document.objects.get(content_hash=checked.sha256), False
+    except Exception:
+        document.file.delete(save=False)
+        raise
+    return document, True
+
+
+def _queue_ingestion(document: Document) -> None:
+    from knowledge.tasks import ingest_document
+
+    schema_name, document_id = connection.schema_name, str(document.id)
+    transaction.on_commit(lambda: ingest_document.send(schema_name, document_id))
+
+
+def document_reindex(*, document: Document) -> Document:
+    with transaction.atomic():
+        Document.objects.filter(pk=document.pk).update(
+            status=Document.Status.QUEUED, progress=0, error="", updated_at=timezone.now()
+        )
+        _queue_ingestion(document)
+    document.refresh_from_db()
+    return document
+
+
+def document_delete(*, document: Document) -> None:
+    """Vectors first: if the vector store is down nothing is deleted and the call can be repeated."""
+    vectors.delete_document_vectors(connection.schema_name, str(document.id))
+    document.file.delete(save=False)
+    document.delete()
+
+
+def _claim(document_id: str) -> Document | None:
+    """Take the document for processing unless another worker is on it (or finished it)."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.KNOWLEDGE_STALE_PROCESSING_SECONDS)
+    claimable = Q(status=Document.Status.QUEUED) | Q(status=Document.Status.PROCESSING, updated_at__lt=stale)
+    with transaction.atomic():
+        document = Document.objects.select_for_update(skip_locked=True).filter(claimable, pk=document_id).first()
+        if document is None:
+            return None
+        document.status, document.progress, document.error = Document.Status.PROCESSING, 1, ""
+        document.attempts += 1
+        document.updated_at = now
+        document.save(update_fields=["status", "progress", "error", "attempts", "updated_at"])
+    return document
+
+
+def _progress(document: Document, percent: int) -> None:
+    Document.objects.filter(pk=document.pk).update(progress=percent, updated_at=timezone.now())
+
+
+def document_ingest(*, document_id: str) -> Document | None:
+    """Parse, split, embed and index one document. Safe to run twice: chunk ids are fixed."""
+    document = _claim(document_id)
+    if document is None:
+        logger.info("document %s is not waiting for ingestion; skipping", document_id)
+        return None
+    schema_name = connection.schema_name
+    try:
+        elements = parse_file(document.file.path, document.kind)
+    except ParseFailed as exc:
+        return _fail(document, str(exc))
+    _progress(document, 20)
+    chunks = split_elements(elements)
+    embeddings = get_embeddings()
+    for start in range(0, len(chunks), EMBED_BATCH):
+        batch = chunks[start : start + EMBED_BATCH]
+        vectors.upsert_chunks(
+            schema_name,
+            ids=[f"{document.id}:{chunk.index}" for chunk in batch],
+            vectors=embeddings.embed_documents([chunk.text for chunk in batch]),
+            texts=[chunk.text for chunk in batch],
+            metadatas=[
+                {
+                    "document_id": str(document.id),
+                    "chunk": chunk.index,
+                    "title": document.title,
+                    "page": chunk.page or 0,
+                    "section": chunk.section,
+                }
+                for chunk in batch
+            ],
+        )
+        _progress(document, 20 + int(78 * (start + len(batch)) / len(chunks)))
+    # A re-index that produced fewer chunks must not leave the old tail behind.
+    vectors.delete_document_vectors(schema_name, str(document.id), keep_below=len(chunks))
+    pages = {element.page for element in elements if element.page}
+    Document.objects.filter(pk=document.pk).update(
+        status=Document.Status.READY,
+        progress=100,
+        chunk_count=len(chunks),
+        page_count=max(pages) if pages else 0,
+        embedding_model=embedding_model_name(),
+        indexed_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+    document.refresh_from_db()
+    logger.info("document %s ready: %s chunks", document.id, len(chunks))
+    return document
+
+
+def _fail(document: Document, reason: str) -> Document:
+    Document.objects.filter(pk=document.pk).update(
+        status=Document.Status.FAILED, error=reason[:500], updated_at=timezone.now()
+    )
+    document.refresh_from_db()
+    logger.info("document %s failed: %s", document.id, reason)
+    return document
+
+
+def document_requeue_after_outage(*, document_id: str, reason: str) -> None:
+    """A transient failure (vector store down): back to the queue, with the reason shown."""
+    Document.objects.filter(pk=document_id, status=Document.Status.PROCESSING).update(
+        status=Document.Status.QUEUED, error=f"Waiting to retry: {reason}"[:500], updated_at=timezone.now()
+    )

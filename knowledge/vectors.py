@@ -1,0 +1,99 @@
+"""The creator's vectors in Chroma: one collection per creator schema, never a shared one."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+
+class VectorStoreUnavailable(Exception):
+    """Chroma could not be reached; the work can be retried later."""
+
+
+@lru_cache(maxsize=4)
+def _client(url: str) -> Any:
+    import chromadb
+    from chromadb.config import Settings
+
+    if not url:
+        raise VectorStoreUnavailable("CHROMA_URL is not set")
+    parts = urlsplit(url)
+    return chromadb.HttpClient(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or (443 if parts.scheme == "https" else 8000),
+        ssl=parts.scheme == "https",
+        settings=Settings(anonymized_telemetry=False),
+    )
+
+
+def collection_name(schema_name: str) -> str:
+    return f"{schema_name}_knowledge"
+
+
+def creator_collection(schema_name: str) -> Any:
+    """Embeddings are always passed in: no embedding function, so Chroma never downloads one."""
+    try:
+        return _client(settings.CHROMA_URL).get_or_create_collection(
+            name=collection_name(schema_name), embedding_function=None, metadata={"hnsw:space": "cosine"}
+        )
+    except VectorStoreUnavailable:
+        raise
+    except Exception as exc:
+        _client.cache_clear()
+        raise VectorStoreUnavailable(f"vector store unreachable: {type(exc).__name__}") from exc
+
+
+def upsert_chunks(
+    schema_name: str, ids: list[str], vectors: list[list[float]], texts: list[str], metadatas: list[dict]
+) -> None:
+    try:
+        creator_collection(schema_name).upsert(ids=ids, embeddings=vectors, documents=texts, metadatas=metadatas)
+    except VectorStoreUnavailable:
+        raise
+    except Exception as exc:
+        raise VectorStoreUnavailable(f"vector store write failed: {type(exc).__name__}: {exc}"[:300]) from exc
+
+
+def delete_document_vectors(schema_name: str, document_id: str, keep_below: int = 0) -> None:
+    """Remove a document's chunks; with keep_below, only those numbered from it upwards."""
+    where: dict[str, Any] = {"document_id": document_id}
+    if keep_below:
+        where = {"$and": [{"document_id": document_id}, {"chunk": {"$gte": keep_below}}]}
+    try:
+        creator_collection(schema_name).delete(where=where)
+    except VectorStoreUnavailable:
+        raise
+    except Exception as exc:
+        raise VectorStoreUnavailable(f"vector store delete failed: {type(exc).__name__}") from exc
+
+
+def count_document_vectors(schema_name: str, document_id: str) -> int:
+    result = creator_collection(schema_name).get(where={"document_id": document_id}, include=[])
+    return len(result["ids"])
+
+
+def query(schema_name: str, vector: list[float], k: int) -> list[dict[str, Any]]:
+    try:
+        result = creator_collection(schema_name).query(
+            query_embeddings=[vector], n_results=k, include=["documents", "metadatas", "distances"]
+        )
+    except VectorStoreUnavailable:
+        raise
+    except Exception as exc:
+        raise VectorStoreUnavailable(f"vector search failed: {type(exc).__name__}") from exc
+    hits = []
+    for chunk_id, text, metadata, distance in zip(
+        result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0], strict=True
+    ):
+        hits.append({"id": chunk_id, "text": text, "metadata": metadata, "score": round(1.0 - float(distance), 4)})
+    return hits
+
+
+def drop_collection(schema_name: str) -> None:
+    try:
+        _client(settings.CHROMA_URL).delete_collection(collection_name(schema_name))
+    except Exception as exc:
+        raise VectorStoreUnavailable(f"could not drop collection: {type(exc).__name__}") from exc
