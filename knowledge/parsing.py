@@ -30,7 +30,7 @@ def parse_file(path: str, kind: str) -> list[Element]:
         "PATH": os.environ.get("PATH", ""),
         "HOME": os.environ.get("HOME", str(settings.VAR_DIR)),
         "PARSE_MEMORY_MB": str(settings.KNOWLEDGE_PARSE_MEMORY_MB),
-        "PARSE_CPU_SECONDS": str(settings.KNOWLEDGE_PARSE_TIMEOUT_SECONDS),
+        "PARSE_CPU_SECONDS": str(max(1, int(settings.KNOWLEDGE_PARSE_TIMEOUT_SECONDS))),
         "DO_NOT_TRACK": "1",
         "UNSTRUCTURED_DISABLE_NOTICE": "1",
         "HF_HUB_OFFLINE": "1",
@@ -59,7 +59,7 @@ def elements_from_child(returncode: int, stdout: bytes, stderr: bytes, kind: str
     if returncode != 0:
         if "error" in payload:
             raise ParseFailed(unreadable_message(kind, payload["error"]))
-        if returncode < 0 or b"MemoryError" in stderr:
+        if returncode < 0 or b"memory" in stderr.lower():
             raise ParseFailed("Reading this file needed too much memory or time; it may be damaged or hostile.")
         raise ParseFailed(f"This {kind.upper()} file could not be read.")
     elements, section = [], ""

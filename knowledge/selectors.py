@@ -7,7 +7,6 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from knowledge import vectors
-from knowledge.embeddings import get_embeddings
 from knowledge.models import Document
 
 
@@ -24,6 +23,8 @@ def document_get(document_id: Any) -> Document | None:
 
 def knowledge_search(*, query: str, k: int = 5) -> list[dict[str, Any]]:
     """The current creator's best chunks for a question, best first."""
+    from knowledge.embeddings import get_embeddings  # the model loads on first search, not at start-up
+
     vector = get_embeddings().embed_query(query)
     hits = vectors.query(connection.schema_name, vector, k)
     return [

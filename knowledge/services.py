@@ -12,8 +12,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from knowledge import vectors
-from knowledge.chunking import split_elements
-from knowledge.embeddings import embedding_model_name, get_embeddings
 from knowledge.models import Document
 from knowledge.parsing import ParseFailed, parse_file
 from knowledge.uploads import check_upload
@@ -99,6 +97,10 @@ def _progress(document: Document, percent: int) -> None:
 
 def document_ingest(*, document_id: str) -> Document | None:
     """Parse, split, embed and index one document. Safe to run twice: chunk ids are fixed."""
+    # Imported here so the web process never loads LangChain or the embedding model.
+    from knowledge.chunking import split_elements
+    from knowledge.embeddings import embedding_model_name, get_embeddings
+
     document = _claim(document_id)
     if document is None:
         logger.info("document %s is not waiting for ingestion; skipping", document_id)
