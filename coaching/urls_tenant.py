@@ -9,6 +9,7 @@ from analytics import views as analytics_views
 from coaching import api as coaching_api
 from coaching import views as coaching_views
 from coaching.health import healthz
+from conversations import api as conversations_api
 from knowledge import api as knowledge_api
 from knowledge import views as knowledge_views
 from tenants import api as tenants_api
@@ -29,6 +30,7 @@ api_v1 = [
         "documents/<str:document_id>/reindex", knowledge_api.DocumentReindexApi.as_view(), name="api-document-reindex"
     ),
     path("search", knowledge_api.SearchApi.as_view(), name="api-search"),
+    path("chat", conversations_api.ChatApi.as_view(), name="api-chat"),
     path("analytics/overview", analytics_api.OverviewApi.as_view(), name="api-analytics-overview"),
     path("schema/", SpectacularAPIView.as_view(urlconf="coaching.urls_tenant"), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -5,6 +5,7 @@ Tests start it on a free loopback port; `delay` makes it slow and `stop()` makes
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -23,15 +24,34 @@ MODELS = [
 ]
 
 
+def reply_for(messages: list[dict[str, Any]]) -> str:
+    """A stand-in model: answers from the first source it was given, in the language asked for."""
+    system = messages[0]["content"] if messages and messages[0]["role"] == "system" else ""
+    last = messages[-1]["content"] if messages else ""
+    marker = '<source id="1"'
+    source = last.split(marker, 1)[1].split(">", 1)[1].split("</source>", 1)[0] if marker in last else ""
+    source = " ".join(source.split())
+    if not source:
+        return "I do not know."
+    lead = "Según tus fuentes:" if "answer in Spanish" in system else "According to your sources:"
+    return f"{lead} {source}"
+
+
 class OllamaServer:
     def __init__(self, delay: float = 0.0) -> None:
         self.delay = delay
         self.requests: list[str] = []
+        self.chats: list[dict[str, Any]] = []
+        self.fail_after_tokens: int | None = None
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args: Any) -> None:
                 pass
+
+            def handle(self) -> None:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    super().handle()
 
             def _json(self, status: int, body: Any) -> None:
                 payload = json.dumps(body).encode()
@@ -56,6 +76,47 @@ class OllamaServer:
                     self.wfile.write(body)
                 else:
                     self._json(404, {"error": "not found"})
+
+            def do_POST(self) -> None:
+                server.requests.append(f"POST {self.path}")
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                time.sleep(server.delay)
+                if self.path != "/api/chat":
+                    self._json(404, {"error": "not found"})
+                    return
+                server.chats.append(body)
+                words = reply_for(body.get("messages", [])).split(" ")
+                if not body.get("stream", True):
+                    message = {"role": "assistant", "content": " ".join(words)}
+                    self._json(200, {"model": body["model"], "message": message, "done": True, "done_reason": "stop"})
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-ndjson")
+                self.end_headers()
+                for number, word in enumerate(words):
+                    if server.fail_after_tokens is not None and number >= server.fail_after_tokens:
+                        self.wfile.flush()
+                        self.close_connection = True
+                        return
+                    token = word if number == 0 else " " + word
+                    chunk = {
+                        "model": body["model"],
+                        "created_at": "2026-11-25T10:00:00Z",
+                        "message": {"role": "assistant", "content": token},
+                        "done": False,
+                    }
+                    self.wfile.write(json.dumps(chunk).encode() + b"\n")
+                    self.wfile.flush()
+                final = {
+                    "model": body["model"],
+                    "created_at": "2026-11-25T10:00:01Z",
+                    "message": {"role": "assistant", "content": ""},
+                    "done": True,
+                    "done_reason": "stop",
+                    "total_duration": 1000000,
+                    "eval_count": len(words),
+                }
+                self.wfile.write(json.dumps(final).encode() + b"\n")
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
