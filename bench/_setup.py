@@ -39,3 +39,44 @@ def drop_database(name: str) -> None:
     base = urlsplit(os.environ["DATABASE_URL"])
     with psycopg.connect(urlunsplit(base._replace(path="/postgres")), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def chroma_server():
+    """CHROMA_URL if set, else a Chroma server of our own on a free port (a context manager)."""
+    import contextlib
+    import socket
+    import subprocess
+    import tempfile
+    import time
+    import urllib.request
+
+    @contextlib.contextmanager
+    def server():
+        if os.environ.get("CHROMA_URL"):
+            yield os.environ["CHROMA_URL"]
+            return
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        with tempfile.TemporaryDirectory() as path:
+            process = subprocess.Popen(
+                [str(Path(sys.executable).parent / "chroma"), "run", "--path", path, "--port", str(port)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+            )
+            url = f"http://127.0.0.1:{port}"
+            for _ in range(300):
+                try:
+                    urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            os.environ["CHROMA_URL"] = url
+            try:
+                yield url
+            finally:
+                process.terminate()
+                process.wait(10)
+
+    return server()

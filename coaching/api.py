@@ -1,14 +1,15 @@
 from __future__ import annotations
 
+from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from coaching.models import Persona
+from coaching.models import CheckupQuestion, Persona
 from coaching.selectors import persona_get
-from coaching.services import persona_update
+from coaching.services import checkup_question_add, checkup_run, persona_update
 from tenants.permissions import requires
 from tenants.roles import Capability
 
@@ -37,3 +38,63 @@ class PersonaApi(APIView):
         data.is_valid(raise_exception=True)
         persona = persona_update(editor=request.user, **data.validated_data)
         return Response(PersonaSerializer(persona).data)
+
+
+class CheckupQuestionSerializer(serializers.ModelSerializer):
+    required_facts = serializers.ListField(child=serializers.CharField(max_length=200), max_length=20)
+
+    class Meta:
+        model = CheckupQuestion
+        fields = ["id", "question", "required_facts", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+
+class CheckupQuestionsApi(APIView):
+    def get_permissions(self) -> list:
+        needed = Capability.VIEW_CONTENT if self.request.method == "GET" else Capability.EDIT_CONTENT
+        return [requires(needed)()]
+
+    @extend_schema(responses=CheckupQuestionSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(CheckupQuestionSerializer(CheckupQuestion.objects.all(), many=True).data)
+
+    @extend_schema(request=CheckupQuestionSerializer, responses={201: CheckupQuestionSerializer})
+    def post(self, request: Request) -> Response:
+        data = CheckupQuestionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(CheckupQuestionSerializer(checkup_question_add(**data.validated_data)).data, status=201)
+
+
+class CheckupQuestionApi(APIView):
+    permission_classes = [requires(Capability.EDIT_CONTENT)]
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, question_id: int) -> Response:
+        deleted, _ = CheckupQuestion.objects.filter(pk=question_id).delete()
+        if not deleted:
+            raise Http404("No such check-up question.")
+        return Response(status=204)
+
+
+class CheckupResultOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    question = serializers.CharField()
+    passed = serializers.BooleanField()
+    missing_facts = serializers.ListField(child=serializers.CharField())
+    reply = serializers.CharField()
+
+
+class CheckupOut(serializers.Serializer):
+    passed = serializers.IntegerField()
+    total = serializers.IntegerField()
+    results = CheckupResultOut(many=True)
+
+
+class CheckupApi(APIView):
+    """Run every check-up question against the coach as it is now."""
+
+    permission_classes = [requires(Capability.VIEW_CONTENT)]
+
+    @extend_schema(request=None, responses=CheckupOut)
+    def post(self, request: Request) -> Response:
+        return Response(checkup_run())

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.core.files import File
+from django_tenants.utils import tenant_context
 
 from tenants.models import Creator, User
 from tenants.services import creator_create
 
 DEMO_SLUG = "demo"
+DEMO_CONTENT = Path(__file__).resolve().parent / "demo_content"
 
 
 def _account(email: str, password: str, **extra: bool) -> User:
@@ -32,9 +36,38 @@ def demo_seed() -> list[str]:
     creator = Creator.objects.filter(slug=DEMO_SLUG).first()
     if creator is None:
         creator = creator_create(owner=owner, name="Demo Coaching", slug=DEMO_SLUG)
+    with tenant_context(creator):
+        queued = demo_documents_upload(uploaded_by=owner.email)
     public_url = creator.public_url("/").replace(creator.hostname, settings.PLATFORM_DOMAIN)
     return [
         f"demo creator: {creator.public_url('/hub/')}  (sign in as {owner.email} / {password})",
         f"staff admin:  {public_url}admin/  (sign in as {staff.email} / {password})",
         f"sign up:      {public_url}accounts/signup/",
+        f"knowledge:    {len(queued)} demo document(s) queued for the worker",
     ]
+
+
+def demo_documents_upload(uploaded_by: str = "") -> dict[str, str]:
+    """Upload the demo material into the current creator (idempotent: same content, same document).
+
+    Returns file name → document id; new documents are queued for ingestion on commit.
+    """
+    from knowledge.services import document_upload
+
+    ids = {}
+    for path in sorted(DEMO_CONTENT.glob("*.md")):
+        title = path.read_text(encoding="utf-8").splitlines()[0].lstrip("# ").strip()
+        with path.open("rb") as handle:
+            document, _ = document_upload(upload=File(handle, name=path.name), title=title, uploaded_by=uploaded_by)
+        ids[path.name] = str(document.id)
+    return ids
+
+
+def demo_documents_ingest_now() -> dict[str, str]:
+    """Upload and ingest in this process (benchmarks and tests), without waiting for a worker."""
+    from knowledge.services import document_ingest
+
+    ids = demo_documents_upload()
+    for document_id in ids.values():
+        document_ingest(document_id=document_id)
+    return ids

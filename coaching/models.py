@@ -25,3 +25,17 @@ class Persona(models.Model):
 
     def __str__(self) -> str:
         return self.coach_name
+
+
+class CheckupQuestion(models.Model):
+    """A question the creator expects the coach to answer, with the facts the answer must contain."""
+
+    question = models.CharField(max_length=500)
+    required_facts = models.JSONField(default=list, help_text="Each fact must appear in the answer.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.question

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from coaching.models import Persona
+from coaching.models import CheckupQuestion, Persona
 from coaching.selectors import persona_get
 from tenants.models import User
 
@@ -23,3 +26,31 @@ def persona_update(*, editor: User, **changes: str) -> Persona:
         persona.full_clean()
         persona.save()
     return persona
+
+
+def checkup_question_add(*, question: str, required_facts: list[str]) -> CheckupQuestion:
+    facts = [fact.strip() for fact in required_facts if fact.strip()]
+    if not question.strip():
+        raise ValidationError({"question": "Write the question."})
+    if not facts:
+        raise ValidationError({"required_facts": "List at least one fact the answer must contain."})
+    return CheckupQuestion.objects.create(question=question.strip()[:500], required_facts=facts[:20])
+
+
+def checkup_run() -> dict[str, Any]:
+    """Ask the current coach every check-up question; pass when each required fact is in the reply."""
+    from knowledge.answering import Voice, answer
+
+    persona = persona_get()
+    voice = Voice(coach_name=persona.coach_name, voice=persona.voice, rules=persona.rules)
+    results = []
+    for item in CheckupQuestion.objects.all():
+        reply = answer(item.question, voice=voice)
+        text = reply.text.casefold()
+        missing = [fact for fact in item.required_facts if fact.casefold() not in text]
+        results.append(
+            {"id": item.pk, "question": item.question, "passed": not missing, "missing_facts": missing,
+             "reply": reply.text, "citations": reply.citations}
+        )  # fmt: skip
+    passed = sum(result["passed"] for result in results)
+    return {"passed": passed, "total": len(results), "results": results}

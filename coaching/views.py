@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from coaching.forms import PersonaForm
+from coaching.models import CheckupQuestion
 from coaching.selectors import persona_get
-from coaching.services import persona_update
+from coaching.services import checkup_question_add, checkup_run, persona_update
 from tenants.hub import hub_view
 from tenants.roles import Capability
 
@@ -31,3 +33,22 @@ def persona(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Your coach's persona is saved.")
         return redirect("hub-persona")
     return render(request, "coaching/persona.html", {"form": form, "can_edit": can_edit})
+
+
+@hub_view(Capability.VIEW_CONTENT)
+def checkup(request: HttpRequest) -> HttpResponse:
+    """Test questions with the facts each answer must contain; one click runs them all."""
+    can_edit = request.membership.can(Capability.EDIT_CONTENT)  # type: ignore[attr-defined]
+    report = None
+    if request.method == "POST" and request.POST.get("action") == "add" and can_edit:
+        try:
+            checkup_question_add(
+                question=request.POST.get("question", ""), required_facts=request.POST.get("facts", "").split(";")
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect("hub-checkup")
+    if request.method == "POST" and request.POST.get("action") == "run":
+        report = checkup_run()
+    context = {"questions": CheckupQuestion.objects.all(), "report": report, "can_edit": can_edit}
+    return render(request, "coaching/checkup.html", context)

@@ -27,7 +27,7 @@ class ChatIn(serializers.Serializer):
 
 
 class CitationOut(serializers.Serializer):
-    document = serializers.UUIDField()
+    document = serializers.UUIDField(allow_null=True, help_text="Null for an answer the creator approved.")
     title = serializers.CharField()
     page = serializers.IntegerField(allow_null=True)
     snippet = serializers.CharField()

@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 
 from knowledge.language import detect_language
-from knowledge.selectors import knowledge_search
+from knowledge.selectors import answer_policy, curated_answer_match, knowledge_search
 
 logger = logging.getLogger(__name__)
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -82,9 +82,22 @@ def citation_for(hit: dict[str, Any], snippet: str | None = None) -> dict[str, A
 
 
 def answer(question: str, *, voice: Voice, history: list[Turn] | None = None, summary: str = "") -> Answer:
+    from knowledge.embeddings import get_embeddings
+    from knowledge.services import curated_answer_record_hit
+
     started = time.perf_counter()
     language = detect_language(question, default=detect_language(" ".join(t.text for t in history or [])))
-    hits = [hit for hit in knowledge_search(query=question, k=5) if hit["score"] >= settings.KNOWLEDGE_MIN_SCORE]
+    policy = answer_policy()
+    vector = get_embeddings().embed_query(question)
+    pinned = curated_answer_match(vector, policy.curated_match_score)
+    if pinned is not None:
+        curated, _ = pinned
+        curated_answer_record_hit(curated=curated)
+        citation = {"document": None, "title": "Approved answer", "page": None, "snippet": curated.question}
+        return Answer(curated.answer, [citation], language, grounded=True, backend="curated")
+    hits = [
+        hit for hit in knowledge_search(query=question, k=5, vector=vector) if hit["score"] >= policy.min_source_score
+    ]
     retrieved = time.perf_counter()
     if not hits:
         return Answer(PHRASES[language]["unknown"], [], language, grounded=False, backend="none")

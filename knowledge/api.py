@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -11,9 +12,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from knowledge.models import Document
+from knowledge.models import CuratedAnswer, Document
 from knowledge.selectors import document_get, documents_list, knowledge_search
-from knowledge.services import document_delete, document_reindex, document_upload
+from knowledge.services import (
+    curated_answer_save,
+    document_delete,
+    document_reindex,
+    document_upload,
+    note_create,
+)
 from knowledge.uploads import UploadRefused
 from knowledge.vectors import VectorStoreUnavailable
 from tenants.permissions import requires
@@ -72,6 +79,24 @@ class DocumentsApi(ContentPermissions, APIView):
             )
         except UploadRefused as exc:
             return refused("upload_refused", str(exc), exc.status)
+        body = {**DocumentOut(document).data, "duplicate": not created}
+        return Response(body, status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK)
+
+
+class NoteIn(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    text = serializers.CharField(max_length=200_000)
+    tags = serializers.ListField(child=serializers.CharField(max_length=40), max_length=20, required=False)
+
+
+class NotesApi(ContentPermissions, APIView):
+    """Write knowledge directly: a note is indexed like an uploaded Markdown file."""
+
+    @extend_schema(request=NoteIn, responses={202: DocumentOut, 200: DocumentOut})
+    def post(self, request: Request) -> Response:
+        data = NoteIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        document, created = note_create(written_by=request.user.email, **data.validated_data)
         body = {**DocumentOut(document).data, "duplicate": not created}
         return Response(body, status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK)
 
@@ -138,3 +163,53 @@ class SearchApi(APIView):
         except VectorStoreUnavailable:
             return refused("vector_store_unavailable", "The knowledge store is unreachable right now.", 503)
         return Response({"results": results})
+
+
+class CuratedAnswerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CuratedAnswer
+        fields = ["id", "question", "answer", "hits", "created_at", "updated_at"]
+        read_only_fields = ["id", "hits", "created_at", "updated_at"]
+
+
+class CuratedAnswersApi(ContentPermissions, APIView):
+    """Approved answers: a user question close enough to `question` gets `answer`, word for word."""
+
+    parser_classes = [JSONParser]
+
+    @extend_schema(responses=CuratedAnswerSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(CuratedAnswerSerializer(CuratedAnswer.objects.all(), many=True).data)
+
+    @extend_schema(request=CuratedAnswerSerializer, responses={201: CuratedAnswerSerializer})
+    def post(self, request: Request) -> Response:
+        data = CuratedAnswerSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        curated = curated_answer_save(created_by=request.user.email, **data.validated_data)
+        return Response(CuratedAnswerSerializer(curated).data, status=status.HTTP_201_CREATED)
+
+
+class CuratedAnswerApi(ContentPermissions, APIView):
+    parser_classes = [JSONParser]
+
+    def _curated(self, curated_id: str) -> CuratedAnswer:
+        try:
+            curated = CuratedAnswer.objects.filter(pk=curated_id).first()
+        except DjangoValidationError:
+            curated = None
+        if curated is None:
+            raise Http404("No such approved answer.")
+        return curated
+
+    @extend_schema(request=CuratedAnswerSerializer, responses=CuratedAnswerSerializer)
+    def put(self, request: Request, curated_id: str) -> Response:
+        curated = self._curated(curated_id)
+        data = CuratedAnswerSerializer(curated, data=request.data)
+        data.is_valid(raise_exception=True)
+        curated = curated_answer_save(curated=curated, **data.validated_data)
+        return Response(CuratedAnswerSerializer(curated).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, curated_id: str) -> Response:
+        self._curated(curated_id).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -64,3 +64,33 @@ class Document(models.Model):
             "page_count": self.page_count,
             "error": self.error,
         }
+
+
+class CuratedAnswer(models.Model):
+    """An answer the creator approved for a question; used whenever a user asks something close enough."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    question = models.CharField(max_length=500)
+    answer = models.TextField(max_length=4000)
+    question_vector = models.JSONField(default=list, editable=False)
+    embedding_model = models.CharField(max_length=100, blank=True, editable=False)
+    hits = models.PositiveIntegerField(default=0)
+    created_by_email = models.EmailField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.question
+
+
+class AnswerPolicy(models.Model):
+    """Per-creator thresholds (one row per schema): how sure retrieval must be before answering."""
+
+    min_source_score = models.FloatField(default=0.82, help_text="Below this, the coach says it does not know.")
+    curated_match_score = models.FloatField(default=0.92, help_text="A question this close uses the pinned answer.")
+
+    def __str__(self) -> str:
+        return f"sources ≥ {self.min_source_score}, pinned ≥ {self.curated_match_score}"

@@ -7,7 +7,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from knowledge import vectors
-from knowledge.models import Document
+from knowledge.models import AnswerPolicy, CuratedAnswer, Document
 
 
 def documents_list() -> QuerySet[Document]:
@@ -21,11 +21,12 @@ def document_get(document_id: Any) -> Document | None:
         return None
 
 
-def knowledge_search(*, query: str, k: int = 5) -> list[dict[str, Any]]:
+def knowledge_search(*, query: str, k: int = 5, vector: list[float] | None = None) -> list[dict[str, Any]]:
     """The current creator's best chunks for a question, best first."""
-    from knowledge.embeddings import get_embeddings  # the model loads on first search, not at start-up
+    if vector is None:
+        from knowledge.embeddings import get_embeddings  # the model loads on first search, not at start-up
 
-    vector = get_embeddings().embed_query(query)
+        vector = get_embeddings().embed_query(query)
     hits = vectors.query(connection.schema_name, vector, k)
     return [
         {
@@ -39,3 +40,22 @@ def knowledge_search(*, query: str, k: int = 5) -> list[dict[str, Any]]:
         }
         for hit in hits
     ]
+
+
+def answer_policy() -> AnswerPolicy:
+    return AnswerPolicy.objects.order_by("pk").first() or AnswerPolicy.objects.create()
+
+
+def curated_answer_match(vector: list[float], threshold: float) -> tuple[CuratedAnswer, float] | None:
+    """The pinned answer whose question is closest to this one, if it is close enough."""
+    import numpy as np
+
+    rows = list(CuratedAnswer.objects.values_list("id", "question_vector"))
+    rows = [(pk, vec) for pk, vec in rows if len(vec) == len(vector)]
+    if not rows:
+        return None
+    scores = np.asarray([vec for _, vec in rows], dtype=np.float32) @ np.asarray(vector, dtype=np.float32)
+    best = int(scores.argmax())
+    if float(scores[best]) < threshold:
+        return None
+    return CuratedAnswer.objects.get(pk=rows[best][0]), float(scores[best])

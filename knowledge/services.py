@@ -6,13 +6,14 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from knowledge import vectors
-from knowledge.models import Document
+from knowledge.models import CuratedAnswer, Document
 from knowledge.parsing import ParseFailed, parse_file
 from knowledge.uploads import check_upload
 
@@ -49,6 +50,22 @@ def document_upload(
         document.file.delete(save=False)
         raise
     return document, True
+
+
+def note_create(*, title: str, text: str, tags: list[str] | None = None, written_by: str = "") -> tuple[Document, bool]:
+    """A note written in the hub or API becomes a Markdown document and goes through the same pipeline."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    title, text = title.strip(), text.strip()
+    if not title or not text:
+        raise ValidationError({"text" if title else "title": "This field is required."})
+    content = f"# {title}\n\n{text}\n".encode()
+    return document_upload(
+        upload=SimpleUploadedFile("note.md", content, content_type="text/markdown"),
+        title=title,
+        tags=tags,
+        uploaded_by=written_by,
+    )
 
 
 def _queue_ingestion(document: Document) -> None:
@@ -163,3 +180,24 @@ def document_requeue_after_outage(*, document_id: str, reason: str) -> None:
     Document.objects.filter(pk=document_id, status=Document.Status.PROCESSING).update(
         status=Document.Status.QUEUED, error=f"Waiting to retry: {reason}"[:500], updated_at=timezone.now()
     )
+
+
+def curated_answer_save(
+    *, question: str, answer: str, created_by: str = "", curated: CuratedAnswer | None = None
+) -> CuratedAnswer:
+    from knowledge.embeddings import embedding_model_name, get_embeddings
+
+    question, answer = question.strip(), answer.strip()
+    if not question or not answer:
+        raise ValidationError({"answer" if question else "question": "This field is required."})
+    curated = curated or CuratedAnswer(created_by_email=created_by)
+    curated.question, curated.answer = question[:500], answer[:4000]
+    curated.question_vector = get_embeddings().embed_query(question)
+    curated.embedding_model = embedding_model_name()
+    curated.updated_at = timezone.now()
+    curated.save()
+    return curated
+
+
+def curated_answer_record_hit(*, curated: CuratedAnswer) -> None:
+    CuratedAnswer.objects.filter(pk=curated.pk).update(hits=F("hits") + 1)

@@ -97,3 +97,9 @@ def drop_collection(schema_name: str) -> None:
         _client(settings.CHROMA_URL).delete_collection(collection_name(schema_name))
     except Exception as exc:
         raise VectorStoreUnavailable(f"could not drop collection: {type(exc).__name__}") from exc
+
+
+def drop_collection_if_exists(schema_name: str) -> None:
+    existing = {collection.name for collection in _client(settings.CHROMA_URL).list_collections()}
+    if collection_name(schema_name) in existing:
+        drop_collection(schema_name)

@@ -1,0 +1,23 @@
+"""Retrieval quality must not fall below what was first measured (docs/benchmarks.md)."""
+
+from __future__ import annotations
+
+import pytest
+from django_tenants.utils import tenant_context
+
+from coaching.demo import demo_documents_ingest_now
+from knowledge.evaluation import evaluate_retrieval, labelled_questions
+
+pytestmark = pytest.mark.django_db
+
+# First measured on 2026-11-25 with bench/retrieval_quality.py (22 questions, 6 cross-lingual).
+FLOOR = {"recall@1": 0.909, "recall@5": 1.0, "mrr": 0.955}
+
+
+def test_retrieval_over_the_demo_material_keeps_its_floor(knowledge, alpha):
+    with tenant_context(alpha.creator):
+        document_ids = demo_documents_ingest_now()
+        report = evaluate_retrieval(labelled_questions(), document_ids)
+    for name, floor in FLOOR.items():
+        assert report["all"][name] >= floor, (name, report)
+    assert report["cross-lingual"]["recall@5"] == 1.0, report
