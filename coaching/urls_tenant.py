@@ -29,6 +29,7 @@ api_v1 = [
     path("checkup/questions/<int:question_id>", coaching_api.CheckupQuestionApi.as_view(), name="api-checkup-question"),
     path("documents", knowledge_api.DocumentsApi.as_view(), name="api-documents"),
     path("notes", knowledge_api.NotesApi.as_view(), name="api-notes"),
+    path("web-pages", knowledge_api.WebPagesApi.as_view(), name="api-web-pages"),
     path("documents/<str:document_id>", knowledge_api.DocumentApi.as_view(), name="api-document"),
     path(
         "documents/<str:document_id>/reindex", knowledge_api.DocumentReindexApi.as_view(), name="api-document-reindex"

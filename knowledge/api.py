@@ -20,6 +20,7 @@ from knowledge.services import (
     document_reindex,
     document_upload,
     note_create,
+    web_page_import,
 )
 from knowledge.uploads import UploadRefused
 from knowledge.vectors import VectorStoreUnavailable
@@ -31,7 +32,7 @@ class DocumentOut(serializers.ModelSerializer):
     class Meta:
         model = Document
         fields = [
-            "id", "title", "tags", "kind", "original_filename", "size_bytes", "status", "progress",
+            "id", "title", "tags", "kind", "original_filename", "source_url", "size_bytes", "status", "progress",
             "chunk_count", "page_count", "error", "embedding_model", "created_at", "updated_at", "indexed_at",
         ]  # fmt: skip
 
@@ -97,6 +98,28 @@ class NotesApi(ContentPermissions, APIView):
         data = NoteIn(data=request.data)
         data.is_valid(raise_exception=True)
         document, created = note_create(written_by=request.user.email, **data.validated_data)
+        body = {**DocumentOut(document).data, "duplicate": not created}
+        return Response(body, status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK)
+
+
+class WebPageIn(serializers.Serializer):
+    url = serializers.CharField(max_length=2000)
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class WebPagesApi(ContentPermissions, APIView):
+    """Import a public web page by URL; private, loopback and metadata addresses are refused."""
+
+    parser_classes = [JSONParser]
+
+    @extend_schema(request=WebPageIn, responses={202: DocumentOut, 200: DocumentOut})
+    def post(self, request: Request) -> Response:
+        data = WebPageIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            document, created = web_page_import(imported_by=request.user.email, **data.validated_data)
+        except UploadRefused as exc:
+            return refused("import_refused", str(exc), exc.status)
         body = {**DocumentOut(document).data, "duplicate": not created}
         return Response(body, status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK)
 

@@ -22,6 +22,7 @@ class Document(models.Model):
         DOCX = "docx", "Word (DOCX)"
         TEXT = "txt", "Plain text"
         MARKDOWN = "md", "Markdown"
+        HTML = "html", "Web page"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -34,6 +35,7 @@ class Document(models.Model):
     tags = models.JSONField(default=list, blank=True)
     kind = models.CharField(max_length=8, choices=Kind.choices)
     original_filename = models.CharField(max_length=255, blank=True)
+    source_url = models.URLField(max_length=2000, blank=True)
     file = models.FileField(upload_to=document_upload_path, max_length=300)
     size_bytes = models.PositiveBigIntegerField(default=0)
     content_hash = models.CharField(max_length=64, unique=True)

@@ -54,6 +54,10 @@ def partition(kind: str, path: str) -> list:
         from unstructured.partition.docx import partition_docx
 
         return partition_docx(filename=path)
+    if kind == "html":
+        from unstructured.partition.html import partition_html
+
+        return partition_html(filename=path)
     if kind == "md":
         from unstructured.partition.md import partition_md
 

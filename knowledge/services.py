@@ -68,6 +68,25 @@ def note_create(*, title: str, text: str, tags: list[str] | None = None, written
     )
 
 
+def web_page_import(
+    *, url: str, title: str = "", tags: list[str] | None = None, imported_by: str = ""
+) -> tuple[Document, bool]:
+    """Fetch a page (public addresses only) and index it like an uploaded file."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from knowledge.web_import import fetch_page
+
+    page = fetch_page(url)
+    name = f"page.{page.kind}"
+    document, created = document_upload(
+        upload=SimpleUploadedFile(name, page.content), title=title or page.url[:200], tags=tags, uploaded_by=imported_by
+    )
+    if created:
+        Document.objects.filter(pk=document.pk).update(source_url=page.url[:2000])
+        document.source_url = page.url[:2000]
+    return document, created
+
+
 def _queue_ingestion(document: Document) -> None:
     from knowledge.tasks import ingest_document
 

@@ -15,7 +15,7 @@ from typing import IO
 
 from django.conf import settings
 
-EXTENSIONS = {".pdf": "pdf", ".docx": "docx", ".txt": "txt", ".md": "md", ".markdown": "md"}
+EXTENSIONS = {".pdf": "pdf", ".docx": "docx", ".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html"}
 MAX_ZIP_ENTRIES = 2_000
 MAX_COMPRESSION_RATIO = 200
 
