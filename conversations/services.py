@@ -97,8 +97,26 @@ def chat_turn(
             backend=reply.backend,
             incomplete=reply.incomplete,
         )
-        Conversation.objects.filter(pk=conversation.pk).update(language=reply.language, updated_at=timezone.now())
+        Conversation.objects.filter(pk=conversation.pk).update(
+            language=reply.language, summary=running_summary(conversation), updated_at=timezone.now()
+        )
+    conversation.refresh_from_db()
     return conversation, message
+
+
+def running_summary(conversation: Conversation, limit: int = 1500) -> str:
+    """What the user said before the window the model sees: their own words, first sentence each,
+    newest kept when it no longer fits. Nothing is invented, so it is safe for the embedded composer too."""
+    older = conversation.messages.filter(author=Message.Author.USER).order_by("-created_at")[
+        settings.CONVERSATION_WINDOW // 2 :
+    ]
+    lines: list[str] = []
+    for message in older:
+        first = re.split(r"(?<=[.!?])\s", message.text.strip(), maxsplit=1)[0][:200]
+        if sum(len(line) + 3 for line in lines) + len(first) > limit:
+            break
+        lines.append(first)
+    return " · ".join(reversed(lines)) if lines else ""
 
 
 def _answer_or_fallback(text: str, history: list[Turn], summary: str) -> Answer:

@@ -102,7 +102,8 @@ def answer(question: str, *, voice: Voice, history: list[Turn] | None = None, su
     if not hits:
         return Answer(PHRASES[language]["unknown"], [], language, grounded=False, backend="none")
     if settings.OLLAMA_BASE_URL:
-        result = compose_with_ollama(question, hits, voice, history or [], summary, language)
+        model = policy.ollama_model or settings.OLLAMA_MODEL
+        result = compose_with_ollama(question, hits, voice, history or [], summary, language, model)
     else:
         result = compose_from_sources(question, hits, language)
     result.timings_ms = {
@@ -174,7 +175,13 @@ def system_prompt(voice: Voice, language: str, summary: str) -> str:
 
 
 def compose_with_ollama(
-    question: str, hits: list[dict[str, Any]], voice: Voice, history: list[Turn], summary: str, language: str
+    question: str,
+    hits: list[dict[str, Any]],
+    voice: Voice,
+    history: list[Turn],
+    summary: str,
+    language: str,
+    model: str,
 ) -> Answer:
     from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
@@ -184,7 +191,7 @@ def compose_with_ollama(
     messages.append(HumanMessage(f"<sources>\n{sources_block(hits)}\n</sources>\n\nQuestion: {question}"))
     parts, finished = [], False
     try:
-        for chunk in ollama_chat().stream(messages):
+        for chunk in ollama_chat(model).stream(messages):
             parts.append(chunk.content)
             finished = finished or bool(chunk.response_metadata.get("done"))
     except Exception as exc:  # any LLM failure becomes a clear fallback reply
@@ -198,12 +205,12 @@ def compose_with_ollama(
     return Answer(text, citations, language, grounded=True, backend="ollama")
 
 
-def ollama_chat() -> Any:
+def ollama_chat(model: str) -> Any:
     from langchain_ollama import ChatOllama
 
     return ChatOllama(
         base_url=settings.OLLAMA_BASE_URL,
-        model=settings.OLLAMA_MODEL,
+        model=model,
         temperature=0.2,
         num_predict=settings.OLLAMA_MAX_TOKENS,
         client_kwargs={"timeout": settings.OLLAMA_TIMEOUT_SECONDS},

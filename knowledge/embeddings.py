@@ -37,13 +37,14 @@ def get_embeddings() -> Embeddings:
     if backend.startswith("ollama:"):
         from langchain_ollama import OllamaEmbeddings
 
-        embeddings = OllamaEmbeddings(model=backend.split(":", 1)[1], base_url=settings.OLLAMA_BASE_URL)
-        embeddings.model_name = backend  # type: ignore[attr-defined]
-        return embeddings
+        return OllamaEmbeddings(model=backend.split(":", 1)[1], base_url=settings.OLLAMA_BASE_URL)
     if backend != "e5-small-q4":
         raise ValueError(f"unknown EMBEDDING_BACKEND {backend!r}: use e5-small-q4 or ollama:<model>")
     return E5Embeddings()
 
 
 def embedding_model_name() -> str:
-    return str(getattr(get_embeddings(), "model_name", settings.EMBEDDING_BACKEND))
+    """Recorded on every document, so a model change is visible and re-indexing can be checked."""
+    if settings.EMBEDDING_BACKEND.startswith("ollama:"):
+        return settings.EMBEDDING_BACKEND
+    return E5Embeddings.model_name

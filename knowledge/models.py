@@ -93,6 +93,11 @@ class AnswerPolicy(models.Model):
 
     min_source_score = models.FloatField(default=0.82, help_text="Below this, the coach says it does not know.")
     curated_match_score = models.FloatField(default=0.92, help_text="A question this close uses the pinned answer.")
+    ollama_model = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Ollama model for this creator (e.g. mistral, llama2); blank: the default.",
+    )
 
     def __str__(self) -> str:
         return f"sources ≥ {self.min_source_score}, pinned ≥ {self.curated_match_score}"

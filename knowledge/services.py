@@ -57,8 +57,10 @@ def note_create(*, title: str, text: str, tags: list[str] | None = None, written
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     title, text = title.strip(), text.strip()
-    if not title or not text:
-        raise ValidationError({"text" if title else "title": "This field is required."})
+    if not title:
+        raise ValidationError({"title": "Give the note a title."})
+    if not text:
+        raise ValidationError({"text": "Write the note's text."})
     content = f"# {title}\n\n{text}\n".encode()
     return document_upload(
         upload=SimpleUploadedFile("note.md", content, content_type="text/markdown"),

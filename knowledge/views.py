@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from knowledge.models import CuratedAnswer
 from knowledge.selectors import document_get, documents_list
-from knowledge.services import document_delete, document_upload
+from knowledge.services import curated_answer_save, document_delete, document_upload, note_create, web_page_import
 from knowledge.uploads import UploadRefused
 from knowledge.vectors import VectorStoreUnavailable
 from tenants.hub import hub_view
@@ -34,6 +36,45 @@ def library(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"{document.title} {note}.")
         return redirect("hub-knowledge")
     return render(request, "knowledge/library.html", {"documents": documents_list(), "can_edit": can_edit})
+
+
+@hub_view(Capability.EDIT_CONTENT)
+@require_POST
+def add_note_or_page(request: HttpRequest) -> HttpResponse:
+    """The Knowledge page's two small forms: write a note, or import a web page by URL."""
+    try:
+        if request.POST.get("url"):
+            document, created = web_page_import(url=request.POST["url"], imported_by=request.user.email)
+        else:
+            document, created = note_create(
+                title=request.POST.get("title", ""), text=request.POST.get("text", ""), written_by=request.user.email
+            )
+    except (UploadRefused, ValidationError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(request, f"{document.title} {'is being read' if created else 'is already in your library'}.")
+    return redirect("hub-knowledge")
+
+
+@hub_view(Capability.VIEW_CONTENT)
+def pinned_answers(request: HttpRequest) -> HttpResponse:
+    can_edit = request.membership.can(Capability.EDIT_CONTENT)  # type: ignore[attr-defined]
+    if request.method == "POST" and can_edit:
+        try:
+            if request.POST.get("delete"):
+                CuratedAnswer.objects.filter(pk=request.POST["delete"]).delete()
+            else:
+                curated_answer_save(
+                    question=request.POST.get("question", ""),
+                    answer=request.POST.get("answer", ""),
+                    created_by=request.user.email,
+                )
+                messages.success(request, "Pinned. Questions like this one now get exactly this answer.")
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect("hub-pinned-answers")
+    context = {"answers": CuratedAnswer.objects.all(), "can_edit": can_edit}
+    return render(request, "knowledge/pinned_answers.html", context)
 
 
 @hub_view(Capability.VIEW_CONTENT)

@@ -94,3 +94,28 @@ def test_an_answer_cut_mid_stream_is_not_passed_off_as_complete(coach, ollama):
     assert reply["text"] == "According to …"
     with tenant_context(coach.creator):
         assert Message.objects.get(author="ai").incomplete is True
+
+
+def test_each_creator_can_pick_its_ollama_model(coach, ollama):
+    from knowledge.models import AnswerPolicy
+
+    with tenant_context(coach.creator):
+        AnswerPolicy.objects.all().delete()
+        AnswerPolicy.objects.create(ollama_model="llama2")
+    chat(coach, "How much protein should I eat each day?")
+    assert ollama.chats[-1]["model"] == "llama2"
+
+
+def test_a_long_conversation_keeps_a_running_summary_of_what_the_user_said(coach, ollama, knowledge):
+    knowledge.CONVERSATION_WINDOW = 4
+    first = chat(coach, "I am training for a marathon in April. How many hours should I sleep?").json()
+    for question in [
+        "How much protein should I eat each day?",
+        "When should I stop drinking coffee?",
+        "How many hours of sleep do adults need?",
+        "How much protein per kilogram of body weight?",
+    ]:
+        chat(coach, question, conversation=first["conversation"])
+    system = ollama.chats[-1]["messages"][0]["content"]
+    assert "I am training for a marathon in April." in system
+    assert len(ollama.chats[-1]["messages"]) == 1 + 4 + 1, "system, the window, the question"

@@ -99,3 +99,20 @@ def test_reindexing_after_a_model_change_rebuilds_every_creators_vectors(knowled
         call_command("reindex_knowledge", "--creator", "alpha")
     assert jobs == ["knowledge.tasks.ingest_document"]
     assert vectors.count_document_vectors("c_alpha", str(document.id)) == document.chunk_count
+
+
+def test_the_hub_writes_notes_and_pins_answers(knowledge, alpha, run_jobs):
+    from tests.conftest import client_for
+
+    browser = client_for(alpha.creator, alpha.coach)
+    with run_jobs():
+        response = browser.post("/hub/knowledge/add/", {"title": "Studio hours", "text": "We open at 7 am."})
+    assert response.status_code == 302
+    assert "Studio hours is being read" in browser.get("/hub/knowledge/").content.decode()
+    refused = browser.post("/hub/knowledge/add/", {"title": "", "text": ""}, follow=True).content.decode()
+    assert "Give the note a title." in refused
+    browser.post("/hub/knowledge/pinned/", {"question": "Do you have parking?", "answer": "Yes, free, behind the gym."})
+    page = browser.get("/hub/knowledge/pinned/").content.decode()
+    assert "Yes, free, behind the gym." in page
+    assert chat(alpha, "Is there parking?").json()["reply"]["text"] == "Yes, free, behind the gym."
+    assert client_for(alpha.creator, alpha.analyst).get("/hub/knowledge/pinned/").status_code == 403

@@ -37,6 +37,17 @@ def reply_for(messages: list[dict[str, Any]]) -> str:
     return f"{lead} {source}"
 
 
+def embedding_for(text: str, dimensions: int = 64) -> list[float]:
+    """A stand-in embedding: hashed bag of words, normalised, so shared words mean closeness."""
+    vector = [0.0] * dimensions
+    for word in text.lower().split():
+        word = "".join(ch for ch in word if ch.isalnum())
+        if word:
+            vector[sum(map(ord, word)) % dimensions] += 1.0
+    norm = sum(v * v for v in vector) ** 0.5 or 1.0
+    return [v / norm for v in vector]
+
+
 class OllamaServer:
     def __init__(self, delay: float = 0.0) -> None:
         self.delay = delay
@@ -81,6 +92,10 @@ class OllamaServer:
                 server.requests.append(f"POST {self.path}")
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 time.sleep(server.delay)
+                if self.path == "/api/embed":
+                    texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+                    self._json(200, {"model": body["model"], "embeddings": [embedding_for(t) for t in texts]})
+                    return
                 if self.path != "/api/chat":
                     self._json(404, {"error": "not found"})
                     return
