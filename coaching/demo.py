@@ -43,7 +43,7 @@ def demo_seed() -> list[str]:
         f"demo creator: {creator.public_url('/hub/')}  (sign in as {owner.email} / {password})",
         f"staff admin:  {public_url}admin/  (sign in as {staff.email} / {password})",
         f"sign up:      {public_url}accounts/signup/",
-        f"knowledge:    {len(queued)} demo document(s) queued for the worker",
+        f"knowledge:    {len(queued)} demo documents in the library (new ones are read by the worker)",
     ]
 
 

@@ -19,7 +19,8 @@ from knowledge.language import detect_language
 from knowledge.selectors import answer_policy, curated_answer_match, knowledge_search
 
 logger = logging.getLogger(__name__)
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+MIN_SENTENCE_CHARS = 20
 
 
 @dataclass(frozen=True)
@@ -114,41 +115,40 @@ def answer(question: str, *, voice: Voice, history: list[Turn] | None = None, su
 
 
 def compose_from_sources(question: str, hits: list[dict[str, Any]], language: str) -> Answer:
-    """The embedded composer: the sentences of the top chunks that best answer the question."""
+    """The embedded composer: the one or two source sentences that best answer the question.
+
+    Sentences come only from hits nearly as relevant as the best one, headings are skipped, and
+    a second sentence is added only from the same document and only if it is nearly as good.
+    """
     from knowledge.embeddings import get_embeddings
 
+    top_score = hits[0]["score"]
     candidates = []
-    for hit in hits[:3]:
+    for hit in [hit for hit in hits[:3] if hit["score"] >= top_score - 0.03]:
+        headings = {hit["title"].casefold(), hit["section"].casefold()}
         for sentence in SENTENCE_END.split(hit["text"]):
             sentence = sentence.strip()
-            if 12 <= len(sentence) <= 400:
-                candidates.append((sentence, hit))
+            if len(sentence) >= MIN_SENTENCE_CHARS and sentence.casefold() not in headings:
+                candidates.append((sentence[:400], hit))
     if not candidates:
         candidates = [(hits[0]["text"][:400], hits[0])]
     embeddings = get_embeddings()
     question_vector = embeddings.embed_query(question)
     sentence_vectors = embeddings.embed_documents([sentence for sentence, _ in candidates])
-    scored = sorted(
-        (
-            (sum(a * b for a, b in zip(vector, question_vector, strict=True)), i)
-            for i, vector in enumerate(sentence_vectors)
-        ),
-        reverse=True,
-    )
-    best = scored[0][0]
-    chosen = sorted(i for score, i in scored[:3] if score >= best - 0.03)
-    lead_hit = candidates[chosen[0]][1]
+    scores = [sum(a * b for a, b in zip(vector, question_vector, strict=True)) for vector in sentence_vectors]
+    ranked = sorted(range(len(candidates)), key=lambda i: scores[i], reverse=True)
+    best = ranked[0]
+    lead_hit = candidates[best][1]
+    chosen = [best]
+    for i in ranked[1:2]:
+        if candidates[i][1]["document"] == lead_hit["document"] and scores[i] >= scores[best] - 0.02:
+            chosen.append(i)
+    chosen.sort()
     phrases = PHRASES[language]
     page = phrases["page"].format(page=lead_hit["page"]) if lead_hit["page"] else ""
     quoted = " ".join(candidates[i][0] for i in chosen)
     text = f"{phrases['from'].format(title=lead_hit['title'], page=page)} {quoted}\n\n{phrases['follow_up']}"
-    citations, seen = [], set()
-    for i in chosen:
-        sentence, hit = candidates[i]
-        key = (hit["document"], hit["page"])
-        if key not in seen:
-            seen.add(key)
-            citations.append(citation_for(hit, sentence))
+    citations = [citation_for(lead_hit, " ".join(candidates[i][0] for i in chosen))]
     return Answer(text, citations, language, grounded=True, backend="embedded")
 
 

@@ -10,6 +10,8 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from knowledge.parsing import Element
 
+SHORT_BLOCK_CHARS = 80
+
 
 @dataclass(frozen=True)
 class Chunk:
@@ -25,10 +27,24 @@ def split_elements(elements: list[Element]) -> list[Chunk]:
         chunk_overlap=settings.KNOWLEDGE_CHUNK_OVERLAP,
         separators=["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""],
     )
-    chunks: list[Chunk] = []
     # A chunk never spans two pages or two sections, so its citation is exact.
-    for (page, section), group in groupby(elements, key=lambda element: (element.page, element.section)):
-        block = "\n\n".join(element.text for element in group)
+    blocks = [
+        (page, section, "\n\n".join(element.text for element in group))
+        for (page, section), group in groupby(elements, key=lambda element: (element.page, element.section))
+    ]
+    # A block that is only a heading (a document title before its first section) joins the next
+    # block on the same page instead of becoming a chunk that matches everything and says nothing.
+    merged: list[tuple[int | None, str, str]] = []
+    carry = ""
+    for position, (page, section, text) in enumerate(blocks):
+        following = blocks[position + 1] if position + 1 < len(blocks) else None
+        if len(text) < SHORT_BLOCK_CHARS and following is not None and following[0] == page:
+            carry = f"{carry}{text}\n\n"
+            continue
+        merged.append((page, section, carry + text))
+        carry = ""
+    chunks: list[Chunk] = []
+    for page, section, block in merged:
         for text in splitter.split_text(block):
             chunks.append(Chunk(index=len(chunks), text=text, page=page, section=section))
     return chunks
