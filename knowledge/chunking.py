@@ -21,7 +21,7 @@ class Chunk:
     section: str
 
 
-def split_elements(elements: list[Element]) -> list[Chunk]:
+def split_elements(elements: list[Element], first_index: int = 0) -> list[Chunk]:
     splitter = RecursiveCharacterTextSplitter(
         chunk_size=settings.KNOWLEDGE_CHUNK_CHARS,
         chunk_overlap=settings.KNOWLEDGE_CHUNK_OVERLAP,
@@ -46,5 +46,5 @@ def split_elements(elements: list[Element]) -> list[Chunk]:
     chunks: list[Chunk] = []
     for page, section, block in merged:
         for text in splitter.split_text(block):
-            chunks.append(Chunk(index=len(chunks), text=text, page=page, section=section))
+            chunks.append(Chunk(index=first_index + len(chunks), text=text, page=page, section=section))
     return chunks

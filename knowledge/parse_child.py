@@ -14,9 +14,13 @@ import json
 import os
 import resource
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 EXIT_UNREADABLE = 3
+# Long PDFs are parsed and sent in batches of pages, so the worker embeds one batch while the
+# next is being parsed.
+PDF_PAGES_PER_BATCH = 20
 
 
 def limit_resources() -> None:
@@ -69,21 +73,67 @@ def partition(kind: str, path: str) -> list:
     return partition_text(filename=path, encoding="utf-8")
 
 
-def parse(kind: str, path: str) -> dict[str, Any]:
+def as_json(elements: list, page_offset: int = 0) -> list[dict[str, Any]]:
+    return [
+        {
+            "text": element.text,
+            "category": element.category,
+            "page": element.metadata.page_number + page_offset if element.metadata.page_number else None,
+        }
+        for element in elements
+        if element.text and element.text.strip()
+    ]
+
+
+def quietly(function: Any, *args: Any, **kwargs: Any) -> Any:
+    """Parsers print notices; stdout carries the JSON, so their prints go to stderr."""
+    with contextlib.redirect_stdout(sys.stderr):
+        return function(*args, **kwargs)
+
+
+def parse(kind: str, path: str) -> Iterator[dict[str, Any]]:
+    """One message per batch of elements: {"elements", "pages_done", "pages", "more"}, or {"error"}."""
     try:
-        with contextlib.redirect_stdout(sys.stderr):  # parsers print notices; stdout carries the JSON
-            elements = partition(kind, path)
+        if kind == "pdf":
+            yield from parse_pdf_in_batches(path)
+            return
+        elements = quietly(partition, kind, path)
     except MemoryError:
         raise
     except Exception as exc:  # any parser failure is "unreadable" to the creator
-        return {"error": f"{type(exc).__name__}: {exc}"[:300]}
-    return {
-        "elements": [
-            {"text": element.text, "category": element.category, "page": element.metadata.page_number}
-            for element in elements
-            if element.text and element.text.strip()
-        ]
-    }
+        yield {"error": f"{type(exc).__name__}: {exc}"[:300]}
+        return
+    yield {"elements": as_json(elements), "more": False}
+
+
+def parse_pdf_in_batches(path: str) -> Iterator[dict[str, Any]]:
+    import tempfile
+
+    from pypdf import PdfReader, PdfWriter
+    from unstructured.partition.pdf import partition_pdf
+
+    refuse_encrypted_pdf(path)
+    total = len(PdfReader(path).pages)
+    if total <= PDF_PAGES_PER_BATCH:
+        yield {
+            "elements": as_json(partition(kind="pdf", path=path)),
+            "pages_done": total,
+            "pages": total,
+            "more": False,
+        }
+        return
+    reader = PdfReader(path)
+    with tempfile.TemporaryDirectory() as scratch:
+        for start in range(0, total, PDF_PAGES_PER_BATCH):
+            writer = PdfWriter()
+            for number in range(start, min(total, start + PDF_PAGES_PER_BATCH)):
+                writer.add_page(reader.pages[number])
+            part = f"{scratch}/part.pdf"
+            with open(part, "wb") as handle:
+                writer.write(handle)
+            elements = quietly(partition_pdf, filename=part, strategy="fast", languages=["eng", "spa"])
+            done = min(total, start + PDF_PAGES_PER_BATCH)
+            yield {"elements": as_json(elements, start), "pages_done": done, "pages": total, "more": done < total}
 
 
 def warm_up() -> None:
@@ -101,8 +151,9 @@ def serve() -> int:
     sys.stdout.flush()
     for line in sys.stdin:
         request = json.loads(line)
-        sys.stdout.write(json.dumps(parse(request["kind"], request["path"])) + "\n")
-        sys.stdout.flush()
+        for message in parse(request["kind"], request["path"]):
+            sys.stdout.write(json.dumps(message) + "\n")
+            sys.stdout.flush()
     return 0
 
 
@@ -111,9 +162,11 @@ def main() -> int:
     use_packaged_spacy_model()
     if sys.argv[1:] == ["--serve"]:
         return serve()
-    result = parse(sys.argv[1], sys.argv[2])
-    json.dump(result, sys.stdout)
-    return EXIT_UNREADABLE if "error" in result else 0
+    status = 0
+    for message in parse(sys.argv[1], sys.argv[2]):
+        print(json.dumps(message))
+        status = EXIT_UNREADABLE if "error" in message else status
+    return status
 
 
 if __name__ == "__main__":

@@ -8,13 +8,16 @@ itself. Either way the next document gets a fresh process, and the worker never 
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
-import selectors
+import select
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,36 +60,55 @@ class ParserProcess:
             env=env,
             cwd=BASE_DIR,
         )
+        with contextlib.suppress(OSError, AttributeError):
+            # Room for a whole batch in the pipe: the parser keeps going while the worker embeds.
+            fcntl.fcntl(self.process.stdout.fileno(), fcntl.F_SETPIPE_SZ, 1 << 20)  # type: ignore[union-attr]
+        self.pending = bytearray()
         self.documents = 0
         self.ready = False
         self.memory_mb = settings.KNOWLEDGE_PARSE_MEMORY_MB
 
     def _read_line(self, deadline: float) -> bytes:
-        selector = selectors.DefaultSelector()
-        selector.register(self.process.stdout, selectors.EVENT_READ)  # type: ignore[arg-type]
-        try:
-            while True:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or not selector.select(remaining):
-                    raise TimeoutError
-                return self.process.stdout.readline()  # type: ignore[union-attr]
-        finally:
-            selector.close()
+        """One line from the parser, or b"" if it died. Reads the pipe directly: a buffered reader
+        could hold the next line while select() reports nothing left to read."""
+        fd = self.process.stdout.fileno()  # type: ignore[union-attr]
+        while b"\n" not in self.pending:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            readable, _, _ = select.select([fd], [], [], remaining)
+            if not readable:
+                raise TimeoutError
+            block = os.read(fd, 1 << 20)
+            if not block:
+                return b""
+            self.pending += block
+        line, _, rest = bytes(self.pending).partition(b"\n")
+        self.pending = bytearray(rest)
+        return line + b"\n"
 
-    def parse(self, path: str, kind: str, timeout: float) -> dict:
+    def parse(self, path: str, kind: str, timeout: float) -> Iterator[dict]:
+        """The parser's messages for one file. `timeout` bounds the time spent waiting on the
+        parser, not the time the caller spends on each batch in between."""
         if not self.ready:
             # Start-up (imports) gets its own allowance, so a cold process does not eat the parse's time.
             if not self._read_line(time.monotonic() + 60):
                 raise EOFError
             self.ready = True
-        deadline = time.monotonic() + timeout
         self.process.stdin.write(json.dumps({"kind": kind, "path": path}).encode() + b"\n")  # type: ignore[union-attr]
         self.process.stdin.flush()  # type: ignore[union-attr]
-        line = self._read_line(deadline)
-        if not line:
-            raise EOFError
         self.documents += 1
-        return json.loads(line)
+        waited = 0.0
+        while True:
+            started = time.monotonic()
+            line = self._read_line(started + timeout - waited)
+            waited += time.monotonic() - started
+            if not line:
+                raise EOFError
+            message = json.loads(line)
+            yield message
+            if not message.get("more"):
+                return
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -113,32 +135,45 @@ def _parser() -> ParserProcess:
     return parser
 
 
-def parse_file(path: str, kind: str) -> list[Element]:
+@dataclass(frozen=True)
+class Batch:
+    elements: list[Element]
+    progress: float  # 0..1 of the file parsed so far
+
+
+def iter_parse(path: str, kind: str) -> Iterator[Batch]:
+    """The file's elements batch by batch (long PDFs), keeping section titles across batches."""
     with _lock:
         parser = _parser()
+        section, found = "", 0
         try:
-            payload = parser.parse(path, kind, timeout=settings.KNOWLEDGE_PARSE_TIMEOUT_SECONDS)
+            for message in parser.parse(path, kind, timeout=settings.KNOWLEDGE_PARSE_TIMEOUT_SECONDS):
+                if "error" in message:
+                    raise ParseFailed(unreadable_message(kind, message["error"]))
+                elements = []
+                for item in message.get("elements", []):
+                    text = " ".join(item["text"].split())
+                    if item["category"] == "Title" and len(text) < 200:
+                        section = text.lstrip("#").strip()
+                    elements.append(Element(text=text, page=item.get("page"), section=section))
+                found += len(elements)
+                pages = message.get("pages") or 1
+                yield Batch(elements, (message.get("pages_done") or pages) / pages)
         except TimeoutError as exc:
             parser.stop()
             raise ParseFailed("Reading this file took too long; it may be damaged or far too complex.") from exc
         except (EOFError, BrokenPipeError, json.JSONDecodeError, OSError) as exc:
             parser.stop()
             raise ParseFailed("Reading this file needed too much memory; it may be damaged or hostile.") from exc
-    return elements_from_payload(payload, kind)
+        except GeneratorExit:
+            parser.stop()  # the caller gave up half-way: the parser may still be writing
+            raise
+        if not found:
+            raise ParseFailed("No text was found in this file (a scan or an image-only PDF needs OCR first).")
 
 
-def elements_from_payload(payload: dict, kind: str) -> list[Element]:
-    if "error" in payload:
-        raise ParseFailed(unreadable_message(kind, payload["error"]))
-    elements, section = [], ""
-    for item in payload.get("elements", []):
-        text = " ".join(item["text"].split())
-        if item["category"] == "Title" and len(text) < 200:
-            section = text.lstrip("#").strip()
-        elements.append(Element(text=text, page=item.get("page"), section=section))
-    if not elements:
-        raise ParseFailed("No text was found in this file (a scan or an image-only PDF needs OCR first).")
-    return elements
+def parse_file(path: str, kind: str) -> list[Element]:
+    return [element for batch in iter_parse(path, kind) for element in batch.elements]
 
 
 def unreadable_message(kind: str, detail: str) -> str:

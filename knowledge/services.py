@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from knowledge import vectors
 from knowledge.models import CuratedAnswer, Document
-from knowledge.parsing import ParseFailed, parse_file
+from knowledge.parsing import ParseFailed
 from knowledge.uploads import check_upload
 
 logger = logging.getLogger(__name__)
@@ -134,56 +134,62 @@ def _progress(document: Document, percent: int) -> None:
 
 
 def document_ingest(*, document_id: str) -> Document | None:
-    """Parse, split, embed and index one document. Safe to run twice: chunk ids are fixed."""
+    """Parse, split, embed and index one document. Safe to run twice: chunk ids are fixed.
+
+    Long PDFs arrive from the parser in batches of pages; each batch is embedded and written while
+    the parser works on the next one.
+    """
     # Imported here so the web process never loads LangChain or the embedding model.
     from knowledge.chunking import split_elements
     from knowledge.embeddings import embedding_model_name, get_embeddings
+    from knowledge.parsing import iter_parse
 
     document = _claim(document_id)
     if document is None:
         logger.info("document %s is not waiting for ingestion; skipping", document_id)
         return None
     schema_name = connection.schema_name
+    embeddings = get_embeddings()
+    chunk_count, pages = 0, set()
     try:
-        elements = parse_file(document.file.path, document.kind)
+        for batch in iter_parse(document.file.path, document.kind):
+            chunks = split_elements(batch.elements, first_index=chunk_count)
+            for start in range(0, len(chunks), EMBED_BATCH):
+                part = chunks[start : start + EMBED_BATCH]
+                vectors.upsert_chunks(
+                    schema_name,
+                    ids=[f"{document.id}:{chunk.index}" for chunk in part],
+                    vectors=embeddings.embed_documents([chunk.text for chunk in part]),
+                    texts=[chunk.text for chunk in part],
+                    metadatas=[
+                        {
+                            "document_id": str(document.id),
+                            "chunk": chunk.index,
+                            "title": document.title,
+                            "page": chunk.page or 0,
+                            "section": chunk.section,
+                        }
+                        for chunk in part
+                    ],
+                )
+            chunk_count += len(chunks)
+            pages.update(element.page for element in batch.elements if element.page)
+            _progress(document, 5 + int(93 * batch.progress))
     except ParseFailed as exc:
         return _fail(document, str(exc))
-    _progress(document, 20)
-    chunks = split_elements(elements)
-    embeddings = get_embeddings()
-    for start in range(0, len(chunks), EMBED_BATCH):
-        batch = chunks[start : start + EMBED_BATCH]
-        vectors.upsert_chunks(
-            schema_name,
-            ids=[f"{document.id}:{chunk.index}" for chunk in batch],
-            vectors=embeddings.embed_documents([chunk.text for chunk in batch]),
-            texts=[chunk.text for chunk in batch],
-            metadatas=[
-                {
-                    "document_id": str(document.id),
-                    "chunk": chunk.index,
-                    "title": document.title,
-                    "page": chunk.page or 0,
-                    "section": chunk.section,
-                }
-                for chunk in batch
-            ],
-        )
-        _progress(document, 20 + int(78 * (start + len(batch)) / len(chunks)))
     # A re-index that produced fewer chunks must not leave the old tail behind.
-    vectors.delete_document_vectors(schema_name, str(document.id), keep_below=len(chunks))
-    pages = {element.page for element in elements if element.page}
+    vectors.delete_document_vectors(schema_name, str(document.id), keep_below=chunk_count)
     Document.objects.filter(pk=document.pk).update(
         status=Document.Status.READY,
         progress=100,
-        chunk_count=len(chunks),
+        chunk_count=chunk_count,
         page_count=max(pages) if pages else 0,
         embedding_model=embedding_model_name(),
         indexed_at=timezone.now(),
         updated_at=timezone.now(),
     )
     document.refresh_from_db()
-    logger.info("document %s ready: %s chunks", document.id, len(chunks))
+    logger.info("document %s ready: %s chunks", document.id, chunk_count)
     return document
 
 
