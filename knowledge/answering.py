@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,6 +84,21 @@ def citation_for(hit: dict[str, Any], snippet: str | None = None) -> dict[str, A
 
 
 def answer(question: str, *, voice: Voice, history: list[Turn] | None = None, summary: str = "") -> Answer:
+    """The whole reply at once (API, check-up, messaging outlets)."""
+    for item in answer_stream(question, voice=voice, history=history, summary=summary):
+        if isinstance(item, Answer):
+            return item
+    raise RuntimeError("answer_stream ended without an answer")
+
+
+def answer_stream(
+    question: str, *, voice: Voice, history: list[Turn] | None = None, summary: str = ""
+) -> Iterator[str | Answer]:
+    """Text pieces as they are written (token by token from Ollama), then the final Answer.
+
+    The final Answer's text is the one to keep: after a failure mid-stream it replaces what
+    was streamed with a fallback.
+    """
     from knowledge.embeddings import get_embeddings
     from knowledge.services import curated_answer_record_hit
 
@@ -95,23 +111,32 @@ def answer(question: str, *, voice: Voice, history: list[Turn] | None = None, su
         curated, _ = pinned
         curated_answer_record_hit(curated=curated)
         citation = {"document": None, "title": "Approved answer", "page": None, "snippet": curated.question}
-        return Answer(curated.answer, [citation], language, grounded=True, backend="curated")
+        yield curated.answer
+        yield Answer(curated.answer, [citation], language, grounded=True, backend="curated")
+        return
     hits = [
         hit for hit in knowledge_search(query=question, k=5, vector=vector) if hit["score"] >= policy.min_source_score
     ]
     retrieved = time.perf_counter()
     if not hits:
-        return Answer(PHRASES[language]["unknown"], [], language, grounded=False, backend="none")
+        yield PHRASES[language]["unknown"]
+        yield Answer(PHRASES[language]["unknown"], [], language, grounded=False, backend="none")
+        return
     if settings.OLLAMA_BASE_URL:
         model = policy.ollama_model or settings.OLLAMA_MODEL
-        result = compose_with_ollama(question, hits, voice, history or [], summary, language, model)
+        items: Iterator[str | Answer] = stream_with_ollama(
+            question, hits, voice, history or [], summary, language, model
+        )
     else:
-        result = compose_from_sources(question, hits, language)
-    result.timings_ms = {
-        "retrieval": round((retrieved - started) * 1000, 1),
-        "compose": round((time.perf_counter() - retrieved) * 1000, 1),
-    }
-    return result
+        composed = compose_from_sources(question, hits, language)
+        items = iter([composed.text, composed])
+    for item in items:
+        if isinstance(item, Answer):
+            item.timings_ms = {
+                "retrieval": round((retrieved - started) * 1000, 1),
+                "compose": round((time.perf_counter() - retrieved) * 1000, 1),
+            }
+        yield item
 
 
 def compose_from_sources(question: str, hits: list[dict[str, Any]], language: str) -> Answer:
@@ -174,7 +199,7 @@ def system_prompt(voice: Voice, language: str, summary: str) -> str:
     return "\n\n".join(line for line in lines if line)
 
 
-def compose_with_ollama(
+def stream_with_ollama(
     question: str,
     hits: list[dict[str, Any]],
     voice: Voice,
@@ -182,7 +207,7 @@ def compose_with_ollama(
     summary: str,
     language: str,
     model: str,
-) -> Answer:
+) -> Iterator[str | Answer]:
     from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
     messages: list[Any] = [SystemMessage(system_prompt(voice, language, summary))]
@@ -192,17 +217,21 @@ def compose_with_ollama(
     parts, finished = [], False
     try:
         for chunk in ollama_chat(model).stream(messages):
-            parts.append(chunk.content)
+            if chunk.content:
+                parts.append(chunk.content)
+                yield chunk.content
             finished = finished or bool(chunk.response_metadata.get("done"))
     except Exception as exc:  # any LLM failure becomes a clear fallback reply
         logger.warning("ollama failed (%s: %s); answering with the fallback", type(exc).__name__, exc)
-        return Answer(PHRASES[language]["fallback"], [], language, grounded=False, backend="fallback", incomplete=True)
+        yield Answer(PHRASES[language]["fallback"], [], language, grounded=False, backend="fallback", incomplete=True)
+        return
     text = "".join(parts).strip()
     citations = [citation_for(hit) for hit in hits[:3]]
     if not finished:  # the stream stopped without Ollama's final "done": keep what came, say so
         logger.warning("ollama stream ended before done after %s chunks", len(parts))
-        return Answer(text + " …", citations, language, grounded=False, backend="ollama", incomplete=True)
-    return Answer(text, citations, language, grounded=True, backend="ollama")
+        yield Answer(text + " …", citations, language, grounded=False, backend="ollama", incomplete=True)
+        return
+    yield Answer(text, citations, language, grounded=True, backend="ollama")
 
 
 def ollama_chat(model: str) -> Any:

@@ -119,3 +119,15 @@ def test_a_long_conversation_keeps_a_running_summary_of_what_the_user_said(coach
     system = ollama.chats[-1]["messages"][0]["content"]
     assert "I am training for a marathon in April." in system
     assert len(ollama.chats[-1]["messages"]) == 1 + 4 + 1, "system, the window, the question"
+
+
+def test_replies_stream_token_by_token_then_end_with_the_answer(coach, ollama):
+    from knowledge.answering import Answer, Voice, answer_stream
+
+    with tenant_context(coach.creator):
+        items = list(answer_stream("How much protein should I eat each day?", voice=Voice(coach_name="Rita")))
+    tokens, final = items[:-1], items[-1]
+    assert isinstance(final, Answer)
+    assert len(tokens) > 5, "one piece per token, not the whole text at once"
+    assert "".join(tokens) == final.text
+    assert final.citations
