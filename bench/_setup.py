@@ -80,3 +80,15 @@ def chroma_server():
                 process.wait(10)
 
     return server()
+
+
+def bench_creator(slug: str = "bench"):
+    """Migrate the throwaway database and create one creator (schema copied from the template)."""
+    from django.core.management import call_command
+
+    from tenants.models import User
+    from tenants.services import creator_create
+
+    call_command("bootstrap_platform", verbosity=0)
+    owner = User.objects.create_user(email=f"{slug}@example.com", password="bench-password-123")
+    return creator_create(owner=owner, name=slug.title(), slug=slug)

@@ -10,7 +10,7 @@ import statistics
 import time
 
 import numpy as np
-from _setup import chroma_server, drop_database, fresh_database
+from _setup import bench_creator, chroma_server, drop_database, fresh_database
 
 DB = "compa_bench_answers"
 
@@ -25,18 +25,13 @@ def main() -> None:
 
 
 def run() -> None:
-    from django.core.management import call_command
     from django_tenants.utils import tenant_context
 
     from coaching.demo import demo_documents_ingest_now
     from knowledge.answering import Voice, answer
     from knowledge.evaluation import labelled_questions
-    from tenants.models import User
-    from tenants.services import creator_create
 
-    call_command("bootstrap_platform", verbosity=0)
-    owner = User.objects.create_user(email="bench@example.com", password="bench-password-123")
-    creator = creator_create(owner=owner, name="Bench", slug="bench")
+    creator = bench_creator()
     questions = [item["q"] for item in labelled_questions()]
     with tenant_context(creator):
         demo_documents_ingest_now()

@@ -13,7 +13,7 @@ import sys
 import time
 
 import psutil
-from _setup import ROOT, chroma_server, drop_database, fresh_database
+from _setup import ROOT, bench_creator, chroma_server, drop_database, fresh_database
 
 DB = "compa_bench_ingestion"
 TOPICS = ["sleep", "protein", "hydration", "strength", "mobility", "stress", "habits", "recovery"]
@@ -58,18 +58,13 @@ def main() -> None:
 
 def run(pages: int, lines: int) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.core.management import call_command
     from django_tenants.utils import tenant_context
 
     from knowledge.models import Document
     from knowledge.services import document_upload
     from knowledge.tasks import ingest_document
-    from tenants.models import User
-    from tenants.services import creator_create
 
-    call_command("bootstrap_platform", verbosity=0)
-    owner = User.objects.create_user(email="bench@example.com", password="bench-password-123")
-    creator = creator_create(owner=owner, name="Bench", slug="bench")
+    creator = bench_creator()
     pdf = make_pdf(pages, lines)
     with tenant_context(creator):
         document, _ = document_upload(upload=SimpleUploadedFile("book.pdf", pdf), title="Programme")
