@@ -198,6 +198,11 @@ def invitation_accept_with_new_account(*, invitation: Invitation, password: str)
     return user, membership
 
 
+def _lock_team(creator: Creator) -> None:
+    """Lock every membership of the team, so two owners demoting each other cannot both succeed."""
+    list(Membership.objects.select_for_update().filter(creator=creator).values_list("pk", flat=True))
+
+
 def _owners_left_after(membership: Membership, new_role: str | None) -> int:
     owners = Membership.objects.filter(creator=membership.creator, role=Role.OWNER).exclude(pk=membership.pk).count()
     return owners + (1 if new_role == Role.OWNER else 0)
@@ -207,7 +212,7 @@ def membership_change_role(*, membership: Membership, role: str) -> Membership:
     if role not in Role.values:
         raise ValidationError({"role": f"Choose one of: {', '.join(Role.values)}."})
     with transaction.atomic():
-        Membership.objects.select_for_update().filter(creator=membership.creator).exists()
+        _lock_team(membership.creator)
         if membership.role == Role.OWNER and _owners_left_after(membership, role) == 0:
             raise TeamRuleBroken("A coaching space needs at least one owner.")
         membership.role = role
@@ -217,7 +222,7 @@ def membership_change_role(*, membership: Membership, role: str) -> Membership:
 
 def membership_remove(*, membership: Membership) -> None:
     with transaction.atomic():
-        Membership.objects.select_for_update().filter(creator=membership.creator).exists()
+        _lock_team(membership.creator)
         if membership.role == Role.OWNER and _owners_left_after(membership, None) == 0:
             raise TeamRuleBroken("A coaching space needs at least one owner.")
         membership.delete()
