@@ -12,8 +12,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from knowledge.models import CuratedAnswer, Document
-from knowledge.selectors import document_get, documents_list, knowledge_search
+from knowledge.models import AnswerPolicy, CuratedAnswer, Document
+from knowledge.selectors import answer_policy, document_get, documents_list, knowledge_search
 from knowledge.services import (
     curated_answer_save,
     document_delete,
@@ -236,3 +236,25 @@ class CuratedAnswerApi(ContentPermissions, APIView):
     def delete(self, request: Request, curated_id: str) -> Response:
         self._curated(curated_id).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AnswerPolicySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AnswerPolicy
+        fields = ["min_source_score", "curated_match_score", "ollama_model"]
+
+
+class AnswerPolicyApi(ContentPermissions, APIView):
+    """Per-creator thresholds and Ollama model."""
+
+    parser_classes = [JSONParser]
+
+    @extend_schema(responses=AnswerPolicySerializer)
+    def get(self, request: Request) -> Response:
+        return Response(AnswerPolicySerializer(answer_policy()).data)
+
+    @extend_schema(request=AnswerPolicySerializer, responses=AnswerPolicySerializer)
+    def patch(self, request: Request) -> Response:
+        data = AnswerPolicySerializer(answer_policy(), data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        return Response(AnswerPolicySerializer(data.save()).data)

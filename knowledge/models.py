@@ -4,6 +4,7 @@ import uuid
 from pathlib import PurePosixPath
 from typing import Any
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection, models
 from django.utils import timezone
 
@@ -91,8 +92,16 @@ class CuratedAnswer(models.Model):
 class AnswerPolicy(models.Model):
     """Per-creator thresholds (one row per schema): how sure retrieval must be before answering."""
 
-    min_source_score = models.FloatField(default=0.82, help_text="Below this, the coach says it does not know.")
-    curated_match_score = models.FloatField(default=0.92, help_text="A question this close uses the pinned answer.")
+    min_source_score = models.FloatField(
+        default=0.82,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="Below this similarity the coach says it does not know (0 to 1; higher is stricter).",
+    )
+    curated_match_score = models.FloatField(
+        default=0.92,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="A question at least this close to a pinned one gets the pinned answer (0 to 1).",
+    )
     ollama_model = models.CharField(
         max_length=100,
         blank=True,

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from knowledge.models import CuratedAnswer
-from knowledge.selectors import document_get, documents_list
+from knowledge.models import AnswerPolicy, CuratedAnswer
+from knowledge.selectors import answer_policy, document_get, documents_list
 from knowledge.services import curated_answer_save, document_delete, document_upload, note_create, web_page_import
 from knowledge.uploads import UploadRefused
 from knowledge.vectors import VectorStoreUnavailable
@@ -96,3 +97,25 @@ def delete(request: HttpRequest, document_id: str) -> HttpResponse:
     else:
         messages.success(request, f"{document.title} was removed, with everything learned from it.")
     return redirect("hub-knowledge")
+
+
+class AnswerPolicyForm(forms.ModelForm):
+    class Meta:
+        model = AnswerPolicy
+        fields = ["min_source_score", "curated_match_score", "ollama_model"]
+        widgets = {
+            "min_source_score": forms.NumberInput(attrs={"step": "0.01", "min": "0", "max": "1"}),
+            "curated_match_score": forms.NumberInput(attrs={"step": "0.01", "min": "0", "max": "1"}),
+        }
+
+
+@hub_view(Capability.VIEW_CONTENT)
+def answer_settings(request: HttpRequest) -> HttpResponse:
+    """How sure the coach must be before answering, and which Ollama model writes for this creator."""
+    can_edit = request.membership.can(Capability.EDIT_CONTENT)  # type: ignore[attr-defined]
+    form = AnswerPolicyForm(request.POST if request.method == "POST" else None, instance=answer_policy())
+    if request.method == "POST" and can_edit and form.is_valid():
+        form.save()
+        messages.success(request, "Answer settings saved.")
+        return redirect("hub-answer-settings")
+    return render(request, "knowledge/answer_settings.html", {"form": form, "can_edit": can_edit})

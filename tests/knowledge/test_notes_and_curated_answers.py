@@ -116,3 +116,29 @@ def test_the_hub_writes_notes_and_pins_answers(knowledge, alpha, run_jobs):
     assert "Yes, free, behind the gym." in page
     assert chat(alpha, "Is there parking?").json()["reply"]["text"] == "Yes, free, behind the gym."
     assert client_for(alpha.creator, alpha.analyst).get("/hub/knowledge/pinned/").status_code == 403
+
+
+def test_creators_tune_their_answer_thresholds_in_the_hub_and_api(knowledge, alpha, beta):
+    from tests.conftest import client_for
+
+    browser = client_for(alpha.creator, alpha.owner)
+    assert (
+        browser.post(
+            "/hub/knowledge/settings/",
+            {"min_source_score": "0.9", "curated_match_score": "0.95", "ollama_model": "llama2"},
+        ).status_code
+        == 302
+    )
+    client, headers = api(alpha)
+    assert client.get("/api/v1/answer-policy", **headers).json() == {
+        "min_source_score": 0.9,
+        "curated_match_score": 0.95,
+        "ollama_model": "llama2",
+    }
+    bad = client.patch("/api/v1/answer-policy", {"min_source_score": 3}, content_type="application/json", **headers)
+    assert bad.status_code == 400
+    assert "min_source_score" in bad.json()["error"]["fields"]
+    analyst = client_for(alpha.creator, alpha.analyst)
+    assert analyst.get("/hub/knowledge/settings/").status_code == 403
+    beta_client, beta_headers = api(beta, "owner")
+    assert beta_client.get("/api/v1/answer-policy", **beta_headers).json()["min_source_score"] == 0.82
