@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from coaching.models import CheckupQuestion, Persona
 from coaching.selectors import persona_get
-from tenants.models import User
+from tenants.models import Creator, User
 
 PERSONA_FIELDS = ("coach_name", "voice", "rules", "greeting")
 
@@ -54,3 +54,23 @@ def checkup_run() -> dict[str, Any]:
         )  # fmt: skip
     passed = sum(result["passed"] for result in results)
     return {"passed": passed, "total": len(results), "results": results}
+
+
+def creator_purge(*, creator: Creator) -> dict[str, Any]:
+    """Everything a creator left behind: vectors, uploaded files, schema, hosts and team.
+
+    Vectors and files go first: if the vector store is unreachable nothing is deleted yet and
+    the purge can simply be run again.
+    """
+    import shutil
+
+    from django.conf import settings
+
+    from knowledge import vectors
+    from tenants.services import creator_delete
+
+    vectors.drop_collection_if_exists(creator.schema_name)
+    media = settings.MEDIA_ROOT / "creators" / creator.schema_name
+    shutil.rmtree(media, ignore_errors=True)
+    creator_delete(creator=creator)
+    return {"slug": creator.slug, "schema": creator.schema_name, "media": str(media)}

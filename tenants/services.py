@@ -98,6 +98,14 @@ def creator_reinstate(*, creator: Creator) -> Creator:
     return _creator_set_status(creator, status=Creator.Status.ACTIVE, suspended_reason="", suspended_at=None)
 
 
+def creator_delete(*, creator: Creator) -> None:
+    """Drop the creator's schema and its public rows (hosts, team, invitations). Irreversible."""
+    if creator.kind != Creator.Kind.CREATOR:
+        raise ValueError("only creators can be deleted, not the platform or template schemas")
+    with transaction.atomic():
+        Creator.objects.get(pk=creator.pk).delete(force_drop=True)
+
+
 def _creator_set_status(creator: Creator, **fields: Any) -> Creator:
     # An UPDATE rather than save(): django-tenants refuses save() from another creator's schema.
     Creator.objects.filter(pk=creator.pk).update(**fields)
