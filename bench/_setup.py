@@ -92,3 +92,19 @@ def bench_creator(slug: str = "bench"):
     call_command("bootstrap_platform", verbosity=0)
     owner = User.objects.create_user(email=f"{slug}@example.com", password="bench-password-123")
     return creator_create(owner=owner, name=slug.title(), slug=slug)
+
+
+def throwaway_platform(name: str):
+    """A Chroma server (or CHROMA_URL) and a fresh database `name`, dropped afterwards."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def platform():
+        with chroma_server():
+            fresh_database(name)
+            try:
+                yield
+            finally:
+                drop_database(name)
+
+    return platform()

@@ -10,18 +10,14 @@ import statistics
 import time
 
 import numpy as np
-from _setup import bench_creator, chroma_server, drop_database, fresh_database
+from _setup import bench_creator, throwaway_platform
 
 DB = "compa_bench_answers"
 
 
 def main() -> None:
-    with chroma_server():
-        fresh_database(DB)
-        try:
-            run()
-        finally:
-            drop_database(DB)
+    with throwaway_platform(DB):
+        run()
 
 
 def run() -> None:

@@ -13,7 +13,7 @@ import sys
 import time
 
 import psutil
-from _setup import ROOT, bench_creator, chroma_server, drop_database, fresh_database
+from _setup import ROOT, bench_creator, throwaway_platform
 
 DB = "compa_bench_ingestion"
 TOPICS = ["sleep", "protein", "hydration", "strength", "mobility", "stress", "habits", "recovery"]
@@ -48,12 +48,8 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=200)
     parser.add_argument("--lines", type=int, default=38, help="lines of ~60 characters per page")
     args = parser.parse_args()
-    with chroma_server():
-        fresh_database(DB)
-        try:
-            run(args.pages, args.lines)
-        finally:
-            drop_database(DB)
+    with throwaway_platform(DB):
+        run(args.pages, args.lines)
 
 
 def run(pages: int, lines: int) -> None:

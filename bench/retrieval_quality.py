@@ -10,18 +10,14 @@ from __future__ import annotations
 import json
 import time
 
-from _setup import bench_creator, chroma_server, drop_database, fresh_database
+from _setup import bench_creator, throwaway_platform
 
 DB = "compa_bench_retrieval"
 
 
 def main() -> None:
-    with chroma_server():
-        fresh_database(DB)
-        try:
-            run()
-        finally:
-            drop_database(DB)
+    with throwaway_platform(DB):
+        run()
 
 
 def run() -> None:

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from coaching.models import CheckupQuestion, Persona
 from coaching.selectors import persona_get
 from coaching.services import checkup_question_add, checkup_run, persona_update
-from tenants.permissions import requires
+from tenants.permissions import ContentPermissions, requires
 from tenants.roles import Capability
 
 
@@ -21,12 +21,8 @@ class PersonaSerializer(serializers.ModelSerializer):
         read_only_fields = ["updated_at", "updated_by_email"]
 
 
-class PersonaApi(APIView):
+class PersonaApi(ContentPermissions, APIView):
     """The coach's name, greeting, voice and rules. Coaches and owners edit; analysts cannot see it."""
-
-    def get_permissions(self) -> list:
-        needed = Capability.VIEW_CONTENT if self.request.method == "GET" else Capability.EDIT_CONTENT
-        return [requires(needed)()]
 
     @extend_schema(responses=PersonaSerializer)
     def get(self, request: Request) -> Response:
@@ -49,11 +45,7 @@ class CheckupQuestionSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at"]
 
 
-class CheckupQuestionsApi(APIView):
-    def get_permissions(self) -> list:
-        needed = Capability.VIEW_CONTENT if self.request.method == "GET" else Capability.EDIT_CONTENT
-        return [requires(needed)()]
-
+class CheckupQuestionsApi(ContentPermissions, APIView):
     @extend_schema(responses=CheckupQuestionSerializer(many=True))
     def get(self, request: Request) -> Response:
         return Response(CheckupQuestionSerializer(CheckupQuestion.objects.all(), many=True).data)

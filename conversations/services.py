@@ -120,7 +120,7 @@ def running_summary(conversation: Conversation, limit: int = 1500) -> str:
 
 
 def _answer_or_fallback(text: str, history: list[Turn], summary: str) -> Answer:
-    from knowledge.answering import PHRASES
+    from knowledge.answering import fallback_answer
     from knowledge.language import detect_language
     from knowledge.vectors import VectorStoreUnavailable
 
@@ -128,5 +128,4 @@ def _answer_or_fallback(text: str, history: list[Turn], summary: str) -> Answer:
         return answer(text, voice=_voice(), history=history, summary=summary)
     except VectorStoreUnavailable as exc:
         logger.warning("vector store unavailable while answering: %s", exc)
-        language = detect_language(text)
-        return Answer(PHRASES[language]["fallback"], [], language, grounded=False, backend="fallback", incomplete=True)
+        return fallback_answer(detect_language(text))

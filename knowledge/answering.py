@@ -74,6 +74,11 @@ PHRASES = {
 }
 
 
+def fallback_answer(language: str) -> Answer:
+    """What the user gets when the LLM or the vector store fails: honest, and marked incomplete."""
+    return Answer(PHRASES[language]["fallback"], [], language, grounded=False, backend="fallback", incomplete=True)
+
+
 def citation_for(hit: dict[str, Any], snippet: str | None = None) -> dict[str, Any]:
     return {
         "document": hit["document"],
@@ -223,7 +228,7 @@ def stream_with_ollama(
             finished = finished or bool(chunk.response_metadata.get("done"))
     except Exception as exc:  # any LLM failure becomes a clear fallback reply
         logger.warning("ollama failed (%s: %s); answering with the fallback", type(exc).__name__, exc)
-        yield Answer(PHRASES[language]["fallback"], [], language, grounded=False, backend="fallback", incomplete=True)
+        yield fallback_answer(language)
         return
     text = "".join(parts).strip()
     citations = [citation_for(hit) for hit in hits[:3]]

@@ -24,7 +24,7 @@ from knowledge.services import (
 )
 from knowledge.uploads import UploadRefused
 from knowledge.vectors import VectorStoreUnavailable
-from tenants.permissions import requires
+from tenants.permissions import ContentPermissions, requires
 from tenants.roles import Capability
 
 
@@ -45,14 +45,6 @@ class DocumentIn(serializers.Serializer):
 
 def refused(code: str, message: str, http_status: int) -> Response:
     return Response({"error": {"code": code, "message": message, "fields": {}}}, status=http_status)
-
-
-class ContentPermissions:
-    """Reading needs view_content; anything else needs edit_content."""
-
-    def get_permissions(self) -> list:
-        needed = Capability.VIEW_CONTENT if self.request.method == "GET" else Capability.EDIT_CONTENT  # type: ignore[attr-defined]
-        return [requires(needed)()]
 
 
 class DocumentsApi(ContentPermissions, APIView):

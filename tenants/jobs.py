@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, TypeVar
 
 import dramatiq
 from django.db import connection
@@ -18,7 +18,6 @@ from django_tenants.utils import tenant_context
 from tenants.models import Creator
 
 logger = logging.getLogger(__name__)
-P = ParamSpec("P")
 R = TypeVar("R")
 
 

@@ -44,3 +44,11 @@ def requires(capability: Capability) -> type[BasePermission]:
 
     HasCapability.__name__ = f"Requires_{capability.value}"
     return HasCapability
+
+
+class ContentPermissions:
+    """View mixin: reading needs view_content, anything else needs edit_content."""
+
+    def get_permissions(self) -> list:
+        method = self.request.method  # type: ignore[attr-defined]
+        return [requires(Capability.VIEW_CONTENT if method == "GET" else Capability.EDIT_CONTENT)()]
