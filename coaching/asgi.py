@@ -7,11 +7,18 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coaching.settings")
 django_asgi_app = get_asgi_application()
 
+from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.urls import path  # noqa: E402
 
+from conversations.consumers import ChatConsumer, InboxConsumer  # noqa: E402
 from tenants.websocket import CreatorWebsocketMiddleware  # noqa: E402
 
-websocket_urlpatterns: list = []
+websocket_urlpatterns = [
+    path("ws/chat/<str:widget_key>/", ChatConsumer.as_asgi()),  # the embeddable widget
+    path("ws/app/", ChatConsumer.as_asgi()),  # the companion web app
+    path("ws/hub/inbox/", AuthMiddlewareStack(InboxConsumer.as_asgi())),  # the creator's inbox
+]
 
 application = ProtocolTypeRouter(
     {

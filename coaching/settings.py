@@ -338,3 +338,13 @@ KNOWLEDGE_URL_MAX_BYTES = env_int("KNOWLEDGE_URL_MAX_BYTES", 5 * 1024 * 1024)
 KNOWLEDGE_URL_TIMEOUT_SECONDS = float(env_str("KNOWLEDGE_URL_TIMEOUT_SECONDS", "10"))
 # host:port pairs allowed although private (tests, or an intranet wiki you trust). Empty by default.
 KNOWLEDGE_URL_ALLOWED_PRIVATE_HOSTS = env_list("KNOWLEDGE_URL_ALLOWED_PRIVATE_HOSTS", [])
+
+# Live chat: websockets, widgets, flood control, the companion app and web push.
+CHAT_MAX_FRAME_BYTES = env_int("CHAT_MAX_FRAME_BYTES", 16 * 1024)
+CHAT_FRAMES_BURST = env_int("CHAT_FRAMES_BURST", 20)
+CHAT_FRAMES_PER_SECOND = float(env_str("CHAT_FRAMES_PER_SECOND", "2"))
+CHAT_USER_MESSAGES_PER_MINUTE = env_int("CHAT_USER_MESSAGES_PER_MINUTE", 20)
+CHAT_REPLY_THREADS = env_int("CHAT_REPLY_THREADS", 32)
+VAPID_PRIVATE_KEY_FILE = Path(env_str("VAPID_PRIVATE_KEY_FILE", str(VAR_DIR / "vapid_private.pem")))
+VAPID_SUBJECT = env_str("VAPID_SUBJECT", f"mailto:support@{PLATFORM_DOMAIN}")
+PUSH_TIMEOUT_SECONDS = float(env_str("PUSH_TIMEOUT_SECONDS", "5"))

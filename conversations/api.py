@@ -44,7 +44,8 @@ class ReplyOut(serializers.Serializer):
 
 class ChatOut(serializers.Serializer):
     conversation = serializers.UUIDField()
-    reply = ReplyOut()
+    handler = serializers.ChoiceField(choices=["ai", "human"], help_text="Who answers this conversation now.")
+    reply = ReplyOut(allow_null=True, help_text="Null while a team member has taken the conversation over.")
 
 
 class ChatApi(APIView):
@@ -64,4 +65,6 @@ class ChatApi(APIView):
             )
         except ConversationNotFound as exc:
             raise Http404("No such conversation for this contact.") from exc
-        return Response(ChatOut({"conversation": conversation.id, "reply": reply}).data)
+        return Response(
+            ChatOut({"conversation": conversation.id, "handler": conversation.handler, "reply": reply}).data
+        )

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import secrets
 import uuid
+from urllib.parse import urlsplit
 
 from django.db import models
 from django.db.models import Q
@@ -15,14 +17,19 @@ class Contact(models.Model):
     email = models.EmailField(null=True, blank=True, unique=True)
     phone = models.CharField(max_length=20, null=True, blank=True, unique=True)
     display_name = models.CharField(max_length=120, blank=True)
+    # A web visitor who has not confirmed an email yet: known only by the devices in WebVisitor.
+    anonymous = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     last_seen_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(external_id__isnull=False) | Q(email__isnull=False) | Q(phone__isnull=False),
-                name="contact_has_an_identifier",
+                condition=Q(external_id__isnull=False)
+                | Q(email__isnull=False)
+                | Q(phone__isnull=False)
+                | Q(anonymous=True),
+                name="contact_has_an_identifier_or_is_a_visitor",
             )
         ]
 
@@ -30,12 +37,106 @@ class Contact(models.Model):
         return self.display_name or self.email or self.phone or self.external_id or str(self.id)
 
 
+class WebVisitor(models.Model):
+    """One browser (its signed visitor token) and the contact it speaks for.
+
+    Several browsers can point at one contact once the person confirms their email on each.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="visitors")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"browser {self.id}"
+
+
+class ContactMemory(models.Model):
+    """A fact the coach keeps about one person; the creator can correct it, the person can forget it."""
+
+    class Kind(models.TextChoices):
+        NAME = "name", "Name"
+        GOAL = "goal", "Goal"
+        CONSTRAINT = "constraint", "Constraint"
+        PREFERENCE = "preference", "Preference"
+
+    class Source(models.TextChoices):
+        LEARNED = "learned", "Learned in conversation"
+        CREATOR = "creator", "Written by the team"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="memories")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    text = models.CharField(max_length=300)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.LEARNED)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "created_at"]
+        constraints = [models.UniqueConstraint(fields=["contact", "kind", "text"], name="memory_once_per_contact")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.text}"
+
+
+def new_widget_key() -> str:
+    return f"wk_{secrets.token_urlsafe(18)}"
+
+
+def origin_of(url: str) -> str:
+    """scheme://host[:port], lower-cased; empty for anything that is not an http(s) origin."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        return ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname.lower()}{port}"
+
+
+class Widget(models.Model):
+    """A chat bubble a creator pastes into their own site; its key is public, its origins are not open."""
+
+    class Position(models.TextChoices):
+        RIGHT = "right", "Bottom right"
+        LEFT = "left", "Bottom left"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    key = models.CharField(max_length=40, unique=True, default=new_widget_key, editable=False)
+    name = models.CharField(max_length=80, default="Website chat")
+    allowed_origins = models.JSONField(default=list, blank=True)
+    color = models.CharField(max_length=7, default="#0f766e")
+    text_color = models.CharField(max_length=7, default="#ffffff")
+    avatar = models.CharField(max_length=8, default="🙂", blank=True)
+    greeting = models.CharField(max_length=300, default="Hi! I'm your coach. What would you like to work on today?")
+    position = models.CharField(max_length=5, choices=Position.choices, default=Position.RIGHT)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def allows_origin(self, origin: str) -> bool:
+        return bool(origin) and origin_of(origin) in self.allowed_origins
+
+
 class Conversation(models.Model):
+    class Handler(models.TextChoices):
+        AI = "ai", "AI coach"
+        HUMAN = "human", "Team member"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="conversations")
     outlet = models.CharField(max_length=20, default="api")
+    widget = models.ForeignKey(Widget, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     summary = models.TextField(blank=True, default="")
     language = models.CharField(max_length=5, default="en")
+    handler = models.CharField(max_length=5, choices=Handler.choices, default=Handler.AI)
+    # The team member who took over (a user of the public schema; no cross-schema foreign key).
+    handler_user_id = models.BigIntegerField(null=True, blank=True)
+    handler_name = models.CharField(max_length=120, blank=True)
+    last_read_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -64,11 +165,41 @@ class Message(models.Model):
     grounded = models.BooleanField(default=False)
     backend = models.CharField(max_length=20, blank=True)
     incomplete = models.BooleanField(default=False)
+    # The sender's own id for the message: a resend after a reconnect is recognised, never stored twice.
+    client_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 - NULL: not given (unique otherwise)
+    author_name = models.CharField(max_length=120, blank=True)
+    rating = models.SmallIntegerField(null=True, blank=True, choices=[(1, "Good"), (-1, "Bad")])
+    correction = models.TextField(blank=True)
+    in_reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies")
+    # Set on a user's message when a process starts answering it: a conditional update claims the work.
+    reply_started_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["created_at"]
         indexes = [models.Index(fields=["conversation", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "client_id"],
+                condition=Q(client_id__isnull=False),
+                name="message_client_id_once_per_conversation",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.author}: {self.text[:40]}"
+
+
+class PushSubscription(models.Model):
+    """A browser that agreed to receive the coach's messages as web push notifications."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="push_subscriptions")
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return f"push to {self.contact}"

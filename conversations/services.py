@@ -1,26 +1,45 @@
-"""Conversations with end users: who they are, what was said, and the coach's reply."""
+"""Conversations with end users: who they are, what was said, the coach's reply and the team's."""
 
 from __future__ import annotations
 
 import logging
 import re
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from coaching.selectors import persona_get
-from conversations.models import Contact, Conversation, Message
-from knowledge.answering import Answer, Turn, Voice, answer
+from conversations import memory
+from conversations.identity import WebIdentity, magic_link_payload, magic_link_token
+from conversations.models import Contact, ContactMemory, Conversation, Message, PushSubscription, WebVisitor, Widget
+from conversations.realtime import publish_on_commit
+from knowledge.answering import Answer, Person, Turn, Voice, answer_stream
 
 logger = logging.getLogger(__name__)
 PHONE = re.compile(r"^\+?[0-9]{6,15}$")
+REPLY_CLAIM_SECONDS = 120
+FORGOTTEN = {
+    "en": "Done: I have forgotten everything I knew about you. We can start fresh whenever you like.",
+    "es": "Hecho: he olvidado todo lo que sabía de ti. Empezamos de cero cuando quieras.",
+}
 
 
 class ConversationNotFound(Exception):
     """The conversation does not exist or belongs to another contact."""
+
+
+class LinkInvalid(Exception):
+    """A sign-in link that is forged, expired or already used."""
 
 
 def normalize_contact_reference(*, external_id: str = "", email: str = "", phone: str = "") -> dict[str, str]:
@@ -59,34 +78,123 @@ def contact_resolve(**reference: str) -> Contact:
     return contact
 
 
-def _voice() -> Voice:
-    persona = persona_get()
-    return Voice(coach_name=persona.coach_name, voice=persona.voice, rules=persona.rules)
+def web_contact_resolve(*, identity: WebIdentity) -> Contact:
+    """The contact behind a signed web identity; a new browser becomes an anonymous contact."""
+    if identity.contact_id is not None:
+        contact = Contact.objects.filter(pk=identity.contact_id).first()
+        if contact is None:
+            raise ConversationNotFound("This sign-in is no longer valid.")
+        return contact
+    visitor = WebVisitor.objects.select_related("contact").filter(pk=identity.visitor_id).first()
+    if visitor is not None:
+        return visitor.contact
+    try:
+        with transaction.atomic():
+            contact = Contact.objects.create(anonymous=True)
+            WebVisitor.objects.create(id=identity.visitor_id, contact=contact)
+            return contact
+    except IntegrityError:  # the same browser's other tab got there first
+        return WebVisitor.objects.select_related("contact").get(pk=identity.visitor_id).contact
 
 
-def chat_turn(
-    *, contact: Contact, text: str, conversation_id: str | None = None, outlet: str = "api"
-) -> tuple[Conversation, Message]:
-    """Store the user's message first (it is never lost), then answer it and store the reply."""
+def web_conversation_find(*, contact: Contact, conversation_id: str | None = None) -> Conversation | None:
+    """The conversation a returning browser asked for, else the person's latest web conversation."""
+    conversations = contact.conversations.all()
+    if conversation_id:
+        try:
+            return conversations.filter(pk=uuid.UUID(str(conversation_id))).first()
+        except ValueError:
+            return None
+    return conversations.filter(outlet__in=["web", "app"]).order_by("-updated_at").first()
+
+
+def message_payload(message: Message) -> dict[str, Any]:
+    return {
+        "id": str(message.id),
+        "author": message.author,
+        "author_name": message.author_name,
+        "text": message.text,
+        "citations": message.citations,
+        "created_at": message.created_at.isoformat(),
+        "client_id": message.client_id,
+        "in_reply_to": str(message.in_reply_to_id) if message.in_reply_to_id else None,
+        "incomplete": message.incomplete,
+    }
+
+
+def message_receive(
+    *,
+    contact: Contact,
+    text: str,
+    client_id: str | None = None,
+    conversation: Conversation | None = None,
+    outlet: str = "api",
+    widget: Widget | None = None,
+) -> tuple[Message, bool]:
+    """Store what the user wrote before anything else happens. The same client_id twice is one message."""
     text = text.strip()
     if not text:
         raise ValidationError({"message": "Write a message."})
     if len(text) > settings.CHAT_MAX_MESSAGE_CHARS:
         raise ValidationError({"message": f"Keep messages under {settings.CHAT_MAX_MESSAGE_CHARS} characters."})
-    with transaction.atomic():
-        if conversation_id:
-            conversation = Conversation.objects.filter(pk=conversation_id, contact=contact).first()
+    if client_id and conversation is not None:
+        existing = Message.objects.filter(conversation=conversation, client_id=client_id).first()
+        if existing is not None:
+            return existing, False
+    try:
+        with transaction.atomic():
             if conversation is None:
-                raise ConversationNotFound(conversation_id)
-        else:
-            conversation = Conversation.objects.create(contact=contact, outlet=outlet)
-        Message.objects.create(conversation=conversation, author=Message.Author.USER, text=text)
-    history = [
-        Turn("user" if m.author == Message.Author.USER else "coach", m.text)
-        for m in reversed(conversation.messages.order_by("-created_at")[1 : settings.CONVERSATION_WINDOW + 1])
-    ]
-    reply = _answer_or_fallback(text, history, conversation.summary)
+                conversation = Conversation.objects.create(contact=contact, outlet=outlet, widget=widget)
+            message = Message.objects.create(
+                conversation=conversation, author=Message.Author.USER, text=text, client_id=client_id or None
+            )
+            Conversation.objects.filter(pk=conversation.pk).update(updated_at=message.created_at)
+            memory_learn(contact=contact, text=text)
+    except IntegrityError:  # a concurrent resend of the same client_id won the race
+        return Message.objects.get(conversation=conversation, client_id=client_id), False
+    Contact.objects.filter(pk=contact.pk).update(last_seen_at=timezone.now())
+    publish_on_commit(
+        connection.schema_name, conversation.pk, {"event": "message", "message": message_payload(message)}
+    )
+    return message, True
+
+
+def reply_claim(*, message_id: uuid.UUID) -> Message | None:
+    """Claim the right to answer one user message: exactly one process answers it, even on resends;
+    a claim left by a crashed process expires."""
+    now = timezone.now()
+    claimed = (
+        Message.objects.filter(pk=message_id, author=Message.Author.USER, conversation__handler=Conversation.Handler.AI)
+        .filter(Q(reply_started_at__isnull=True) | Q(reply_started_at__lt=now - timedelta(seconds=REPLY_CLAIM_SECONDS)))
+        .exclude(pk__in=Message.objects.filter(in_reply_to__isnull=False).values("in_reply_to"))
+        .update(reply_started_at=now)
+    )
+    return Message.objects.select_related("conversation__contact").get(pk=message_id) if claimed else None
+
+
+def reply_generate(*, message_id: uuid.UUID, on_piece: Callable[[str], None] | None = None) -> Message | None:
+    """Answer one user message (streaming pieces to on_piece) and store the reply.
+
+    None when another process answers it, or when a team member took over meanwhile.
+    """
+    question = reply_claim(message_id=message_id)
+    if question is None:
+        return None
+    conversation, contact = question.conversation, question.conversation.contact
+    if memory.asks_to_forget(question.text):
+        memory_forget(contact=contact)
+        from knowledge.language import detect_language
+
+        language = detect_language(question.text, default=conversation.language)
+        reply = Answer(FORGOTTEN[language], [], language, grounded=False, backend="memory")
+        if on_piece:
+            on_piece(reply.text)
+    else:
+        reply = _answer_streamed(question, on_piece)
     with transaction.atomic():
+        if not Conversation.objects.select_for_update().filter(pk=conversation.pk, handler="ai").exists():
+            logger.info("conversation %s was taken over while answering; the AI reply is dropped", conversation.pk)
+            return None
         message = Message.objects.create(
             conversation=conversation,
             author=Message.Author.AI,
@@ -96,12 +204,67 @@ def chat_turn(
             grounded=reply.grounded,
             backend=reply.backend,
             incomplete=reply.incomplete,
+            in_reply_to=question,
         )
         Conversation.objects.filter(pk=conversation.pk).update(
-            language=reply.language, summary=running_summary(conversation), updated_at=timezone.now()
+            language=reply.language, summary=running_summary(conversation), updated_at=message.created_at
         )
-    conversation.refresh_from_db()
-    return conversation, message
+        publish_on_commit(
+            connection.schema_name, conversation.pk, {"event": "message", "message": message_payload(message)}
+        )
+    return message
+
+
+def _answer_streamed(question: Message, on_piece: Callable[[str], None] | None) -> Answer:
+    from knowledge.answering import fallback_answer
+    from knowledge.language import detect_language
+    from knowledge.vectors import VectorStoreUnavailable
+
+    conversation = question.conversation
+    earlier = conversation.messages.filter(created_at__lt=question.created_at).exclude(author=Message.Author.SYSTEM)
+    history = [
+        Turn("user" if m.author == Message.Author.USER else "coach", m.text)
+        for m in reversed(earlier.order_by("-created_at")[: settings.CONVERSATION_WINDOW])
+    ]
+    persona = persona_get()
+    voice = Voice(coach_name=persona.coach_name, voice=persona.voice, rules=persona.rules)
+    final: Answer | None = None
+    try:
+        for item in answer_stream(
+            question.text,
+            voice=voice,
+            history=history,
+            summary=conversation.summary,
+            person=person_for(conversation.contact),
+        ):
+            if isinstance(item, Answer):
+                final = item
+            elif on_piece:
+                on_piece(item)
+    except VectorStoreUnavailable as exc:
+        logger.warning("vector store unavailable while answering: %s", exc)
+    return final or fallback_answer(detect_language(question.text))
+
+
+def person_for(contact: Contact) -> Person:
+    memories = list(contact.memories.all())
+    name = next((m.text for m in memories if m.kind == ContactMemory.Kind.NAME), contact.display_name)
+    facts = tuple(f"{m.get_kind_display()}: {m.text}" for m in memories if m.kind != ContactMemory.Kind.NAME)
+    return Person(name=name, facts=facts)
+
+
+def chat_turn(
+    *, contact: Contact, text: str, conversation_id: str | None = None, outlet: str = "api"
+) -> tuple[Conversation, Message | None]:
+    """One whole exchange for the API: store the message, answer it (unless a person took over)."""
+    conversation = None
+    if conversation_id:
+        conversation = Conversation.objects.filter(pk=conversation_id, contact=contact).first()
+        if conversation is None:
+            raise ConversationNotFound(conversation_id)
+    question, _ = message_receive(contact=contact, text=text, conversation=conversation, outlet=outlet)
+    reply = reply_generate(message_id=question.pk)
+    return Conversation.objects.get(pk=question.conversation_id), reply
 
 
 def running_summary(conversation: Conversation, limit: int = 1500) -> str:
@@ -119,13 +282,210 @@ def running_summary(conversation: Conversation, limit: int = 1500) -> str:
     return " · ".join(reversed(lines)) if lines else ""
 
 
-def _answer_or_fallback(text: str, history: list[Turn], summary: str) -> Answer:
-    from knowledge.answering import fallback_answer
-    from knowledge.language import detect_language
-    from knowledge.vectors import VectorStoreUnavailable
+# --- The team in the conversation -------------------------------------------------------------
 
+
+def _system_message(conversation: Conversation, text: str) -> Message:
+    message = Message.objects.create(conversation=conversation, author=Message.Author.SYSTEM, text=text)
+    Conversation.objects.filter(pk=conversation.pk).update(updated_at=message.created_at)
+    return message
+
+
+def conversation_take_over(*, conversation: Conversation, member: Any) -> Conversation:
+    """The AI pauses; the person sees that someone from the team joined."""
+    with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        if conversation.handler == Conversation.Handler.HUMAN and conversation.handler_user_id == member.pk:
+            return conversation
+        name = member.get_full_name() or member.email.split("@")[0]
+        conversation.handler, conversation.handler_user_id, conversation.handler_name = "human", member.pk, name
+        conversation.save(update_fields=["handler", "handler_user_id", "handler_name"])
+        notice = _system_message(conversation, f"{name} from the team joined the conversation.")
+        publish_on_commit(
+            connection.schema_name,
+            conversation.pk,
+            {"event": "handler", "handler": "human", "name": name, "message": message_payload(notice)},
+        )
+    return conversation
+
+
+def conversation_hand_back(*, conversation: Conversation) -> Conversation:
+    with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        if conversation.handler == Conversation.Handler.AI:
+            return conversation
+        conversation.handler, conversation.handler_user_id, conversation.handler_name = "ai", None, ""
+        conversation.save(update_fields=["handler", "handler_user_id", "handler_name"])
+        notice = _system_message(conversation, f"{persona_get().coach_name} is back to help you.")
+        publish_on_commit(
+            connection.schema_name,
+            conversation.pk,
+            {"event": "handler", "handler": "ai", "name": "", "message": message_payload(notice)},
+        )
+    return conversation
+
+
+def member_message_send(*, conversation: Conversation, member: Any, text: str) -> Message:
+    """A team member writes to the person; writing takes the conversation over if nobody had."""
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": "Write a message."})
+    if len(text) > settings.CHAT_MAX_MESSAGE_CHARS:
+        raise ValidationError({"text": f"Keep messages under {settings.CHAT_MAX_MESSAGE_CHARS} characters."})
+    conversation = conversation_take_over(conversation=conversation, member=member)
+    with transaction.atomic():
+        message = Message.objects.create(
+            conversation=conversation, author=Message.Author.HUMAN, text=text, author_name=conversation.handler_name
+        )
+        Conversation.objects.filter(pk=conversation.pk).update(
+            updated_at=message.created_at, last_read_at=timezone.now()
+        )
+        publish_on_commit(
+            connection.schema_name, conversation.pk, {"event": "message", "message": message_payload(message)}
+        )
+    _queue_push(conversation.contact_id, f"{message.author_name}: {text}")
+    return message
+
+
+def conversation_mark_read(*, conversation: Conversation) -> None:
+    Conversation.objects.filter(pk=conversation.pk).update(last_read_at=timezone.now())
+
+
+def message_rate(*, message: Message, rating: int) -> Message:
+    if message.author != Message.Author.AI:
+        raise ValidationError({"rating": "Only the coach's replies can be rated."})
+    if rating not in (1, -1):
+        raise ValidationError({"rating": "Rate a reply good (1) or bad (-1)."})
+    message.rating = rating
+    message.save(update_fields=["rating"])
+    return message
+
+
+def message_correct(*, message: Message, text: str, member: Any) -> Message:
+    """A corrected reply becomes a note in the knowledge base, so the coach answers it right next time."""
+    from knowledge.services import note_create
+
+    if message.author != Message.Author.AI:
+        raise ValidationError({"correction": "Only the coach's replies can be corrected."})
+    text = text.strip()
+    if not text:
+        raise ValidationError({"correction": "Write the answer the coach should have given."})
+    question = message.in_reply_to.text if message.in_reply_to_id else ""
+    title = f"Correction: {question[:80]}" if question else "Correction"
+    body = f"Question: {question}\n\n{text}" if question else text
+    note_create(title=title, text=body, tags=["correction"], written_by=member.email)
+    message.correction, message.rating = text, -1
+    message.save(update_fields=["correction", "rating"])
+    return message
+
+
+# --- What the coach remembers ------------------------------------------------------------------
+
+
+def memory_learn(*, contact: Contact, text: str) -> list[ContactMemory]:
+    learned = []
+    for kind, words in memory.facts_in(text):
+        if kind == ContactMemory.Kind.NAME:
+            contact.memories.filter(kind=kind).exclude(text=words).delete()
+            Contact.objects.filter(pk=contact.pk).update(display_name=words[:120])
+        item, created = ContactMemory.objects.get_or_create(contact=contact, kind=kind, text=words[:300])
+        if created:
+            learned.append(item)
+    return learned
+
+
+def memory_save(*, contact: Contact, kind: str, text: str, item: ContactMemory | None = None) -> ContactMemory:
+    """The team writes or corrects what the coach remembers."""
+    text = " ".join(text.split())
+    if kind not in ContactMemory.Kind.values:
+        raise ValidationError({"kind": "Choose name, goal, constraint or preference."})
+    if not text or len(text) > 300:
+        raise ValidationError({"text": "Write what to remember in 1 to 300 characters."})
+    item = item or ContactMemory(contact=contact)
+    item.kind, item.text, item.source, item.updated_at = kind, text, ContactMemory.Source.CREATOR, timezone.now()
     try:
-        return answer(text, voice=_voice(), history=history, summary=summary)
-    except VectorStoreUnavailable as exc:
-        logger.warning("vector store unavailable while answering: %s", exc)
-        return fallback_answer(detect_language(text))
+        with transaction.atomic():
+            item.save()
+    except IntegrityError as exc:
+        raise ValidationError({"text": "The coach already remembers exactly that."}) from exc
+    return item
+
+
+def memory_forget(*, contact: Contact, memory_id: uuid.UUID | None = None) -> int:
+    memories = contact.memories.all() if memory_id is None else contact.memories.filter(pk=memory_id)
+    deleted, _ = memories.delete()
+    if memory_id is None or not contact.memories.filter(kind=ContactMemory.Kind.NAME).exists():
+        Contact.objects.filter(pk=contact.pk).update(display_name="")
+    return deleted
+
+
+# --- One person on many devices ------------------------------------------------------------------
+
+
+def contact_merge(*, source: Contact, into: Contact) -> Contact:
+    """An anonymous browser confirmed it is `into`: its conversations, memories and devices move over."""
+    with transaction.atomic():
+        source.conversations.update(contact=into)
+        source.visitors.update(contact=into)
+        source.push_subscriptions.update(contact=into)
+        for item in source.memories.all():
+            ContactMemory.objects.get_or_create(contact=into, kind=item.kind, text=item.text)
+        source.delete()
+    return into
+
+
+def magic_link_send(*, email: str, visitor_id: uuid.UUID | None, base_url: str, creator_name: str) -> None:
+    """Email a sign-in link; opening it proves the address and links this browser to that person."""
+    email = normalize_contact_reference(email=email)["email"]
+    token = magic_link_token(schema=connection.schema_name, email=email, visitor_id=visitor_id)
+    link = f"{base_url}/app/auth/{token}/"
+    send_mail(
+        subject=f"Your sign-in link for {creator_name}",
+        message=f"Open this link within 15 minutes to continue with your coach:\n\n{link}\n\n"
+        "If you did not ask for it, ignore this email.",
+        from_email=None,
+        recipient_list=[email],
+    )
+
+
+def magic_link_redeem(*, token: str) -> Contact:
+    payload = magic_link_payload(token, schema=connection.schema_name)
+    if payload is None or not cache.add(f"magic-link-used:{connection.schema_name}:{token[-40:]}", 1, 20 * 60):
+        raise LinkInvalid("This sign-in link has expired or was already used. Ask for a new one.")
+    email, visitor_id = payload
+    contact = contact_resolve(email=email)
+    Contact.objects.filter(pk=contact.pk).update(anonymous=False)
+    visitor = WebVisitor.objects.select_related("contact").filter(pk=visitor_id).first() if visitor_id else None
+    if visitor is not None and visitor.contact_id != contact.pk:
+        if visitor.contact.anonymous:
+            contact_merge(source=visitor.contact, into=contact)
+        else:
+            WebVisitor.objects.filter(pk=visitor.pk).update(contact=contact)
+    return contact
+
+
+# --- Web push -----------------------------------------------------------------------------------
+
+
+def push_subscribe(*, contact: Contact, subscription: dict[str, Any]) -> PushSubscription:
+    try:
+        endpoint = str(subscription["endpoint"])
+        keys = subscription["keys"]
+        p256dh, auth = str(keys["p256dh"]), str(keys["auth"])
+    except (KeyError, TypeError) as exc:
+        raise ValidationError({"subscription": "Send the browser's PushSubscription as JSON."}) from exc
+    if not endpoint.startswith(("https://", "http://")) or len(endpoint) > 1000 or len(p256dh) > 200 or len(auth) > 100:
+        raise ValidationError({"subscription": "This push subscription is not valid."})
+    item, _ = PushSubscription.objects.update_or_create(
+        endpoint=endpoint, defaults={"contact": contact, "p256dh": p256dh, "auth": auth, "last_error": ""}
+    )
+    return item
+
+
+def _queue_push(contact_id: uuid.UUID, text: str) -> None:
+    if not PushSubscription.objects.filter(contact_id=contact_id).exists():
+        return
+    from conversations.tasks import push_to_contact
+
+    schema = connection.schema_name
+    transaction.on_commit(lambda: push_to_contact.send(schema, str(contact_id), text[:300]))

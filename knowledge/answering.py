@@ -34,6 +34,14 @@ class Voice:
 
 
 @dataclass(frozen=True)
+class Person:
+    """What the coach remembers about whoever asks (their own words); the caller passes it in."""
+
+    name: str = ""
+    facts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Turn:
     author: str  # "user" or "coach"
     text: str
@@ -88,16 +96,23 @@ def citation_for(hit: dict[str, Any], snippet: str | None = None) -> dict[str, A
     }
 
 
-def answer(question: str, *, voice: Voice, history: list[Turn] | None = None, summary: str = "") -> Answer:
+def answer(
+    question: str, *, voice: Voice, history: list[Turn] | None = None, summary: str = "", person: Person | None = None
+) -> Answer:
     """The whole reply at once (API, check-up, messaging outlets)."""
-    for item in answer_stream(question, voice=voice, history=history, summary=summary):
+    for item in answer_stream(question, voice=voice, history=history, summary=summary, person=person):
         if isinstance(item, Answer):
             return item
     raise RuntimeError("answer_stream ended without an answer")
 
 
 def answer_stream(
-    question: str, *, voice: Voice, history: list[Turn] | None = None, summary: str = ""
+    question: str,
+    *,
+    voice: Voice,
+    history: list[Turn] | None = None,
+    summary: str = "",
+    person: Person | None = None,
 ) -> Iterator[str | Answer]:
     """Text pieces as they are written (token by token from Ollama), then the final Answer.
 
@@ -130,10 +145,10 @@ def answer_stream(
     if settings.OLLAMA_BASE_URL:
         model = policy.ollama_model or settings.OLLAMA_MODEL
         items: Iterator[str | Answer] = stream_with_ollama(
-            question, hits, voice, history or [], summary, language, model
+            question, hits, voice, history or [], summary, language, model, person or Person()
         )
     else:
-        composed = compose_from_sources(question, hits, language)
+        composed = compose_from_sources(question, hits, language, person or Person())
         items = iter([composed.text, composed])
     for item in items:
         if isinstance(item, Answer):
@@ -144,7 +159,9 @@ def answer_stream(
         yield item
 
 
-def compose_from_sources(question: str, hits: list[dict[str, Any]], language: str) -> Answer:
+def compose_from_sources(
+    question: str, hits: list[dict[str, Any]], language: str, person: Person | None = None
+) -> Answer:
     """The embedded composer: the one or two source sentences that best answer the question.
 
     Sentences come only from hits nearly as relevant as the best one, headings are skipped, and
@@ -177,7 +194,10 @@ def compose_from_sources(question: str, hits: list[dict[str, Any]], language: st
     phrases = PHRASES[language]
     page = phrases["page"].format(page=lead_hit["page"]) if lead_hit["page"] else ""
     quoted = " ".join(candidates[i][0] for i in chosen)
-    text = f"{phrases['from'].format(title=lead_hit['title'], page=page)} {quoted}\n\n{phrases['follow_up']}"
+    lead = phrases["from"].format(title=lead_hit["title"], page=page)
+    if person is not None and person.name:
+        lead = f"{person.name}, {lead[0].lower()}{lead[1:]}"
+    text = f"{lead} {quoted}\n\n{phrases['follow_up']}"
     citations = [citation_for(lead_hit, " ".join(candidates[i][0] for i in chosen))]
     return Answer(text, citations, language, grounded=True, backend="embedded")
 
@@ -190,7 +210,7 @@ def sources_block(hits: list[dict[str, Any]]) -> str:
     return "\n".join(parts)
 
 
-def system_prompt(voice: Voice, language: str, summary: str) -> str:
+def system_prompt(voice: Voice, language: str, summary: str, person: Person | None = None) -> str:
     language_name = {"en": "English", "es": "Spanish"}[language]
     lines = [
         f"You are {voice.coach_name}, a coach. Voice: {voice.voice}".strip(),
@@ -200,6 +220,10 @@ def system_prompt(voice: Voice, language: str, summary: str) -> str:
         "If the sources do not answer the question, say you do not know. Never invent numbers.",
         f"Always answer in {language_name}, whatever language the sources are in. Be brief.",
         f"What you know about this conversation so far: {summary}" if summary else "",
+        f"The person's name: {person.name}" if person and person.name else "",
+        "What the person told you about themselves (keep it in mind):\n- " + "\n- ".join(person.facts)
+        if person and person.facts
+        else "",
     ]
     return "\n\n".join(line for line in lines if line)
 
@@ -212,10 +236,11 @@ def stream_with_ollama(
     summary: str,
     language: str,
     model: str,
+    person: Person | None = None,
 ) -> Iterator[str | Answer]:
     from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
-    messages: list[Any] = [SystemMessage(system_prompt(voice, language, summary))]
+    messages: list[Any] = [SystemMessage(system_prompt(voice, language, summary, person))]
     for turn in history[-settings.CONVERSATION_WINDOW :]:
         messages.append(HumanMessage(turn.text) if turn.author == "user" else AIMessage(turn.text))
     messages.append(HumanMessage(f"<sources>\n{sources_block(hits)}\n</sources>\n\nQuestion: {question}"))

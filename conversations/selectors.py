@@ -1,0 +1,61 @@
+"""Reads of conversations, always inside the current creator's schema."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+
+from conversations.models import Contact, Conversation, Message, Widget
+
+
+def widget_by_key(key: str) -> Widget | None:
+    return Widget.objects.filter(key=key).first() if isinstance(key, str) and len(key) <= 40 else None
+
+
+def widget_first() -> Widget:
+    """Every creator has at least one widget; the first is made on demand."""
+    return Widget.objects.order_by("created_at").first() or Widget.objects.create()
+
+
+def conversation_history(*, conversation: Conversation, after: str | None = None, limit: int = 50) -> list[Message]:
+    """Messages the browser has not seen: those after `after`, else the latest `limit`."""
+    messages = conversation.messages.all()
+    if after:
+        try:
+            anchor = messages.filter(pk=uuid.UUID(str(after))).values("created_at").first()
+        except ValueError:
+            anchor = None
+        if anchor is not None:
+            return list(messages.filter(created_at__gt=anchor["created_at"]).order_by("created_at")[:500])
+    return list(reversed(messages.order_by("-created_at")[:limit]))
+
+
+def inbox_conversations() -> QuerySet[Conversation]:
+    """Conversations with at least one message, newest first, with unread counts and the last line."""
+    last = Message.objects.filter(conversation=OuterRef("pk")).order_by("-created_at")
+    unread = Q(messages__author=Message.Author.USER) & (
+        Q(last_read_at__isnull=True) | Q(messages__created_at__gt=F("last_read_at"))
+    )
+    return (
+        Conversation.objects.select_related("contact")
+        .annotate(message_count=Count("messages"), unread=Count("messages", filter=unread))
+        .filter(message_count__gt=0)
+        .annotate(last_text=Subquery(last.values("text")[:1]), last_author=Subquery(last.values("author")[:1]))
+        .order_by("-updated_at")
+    )
+
+
+def conversation_for_team(conversation_id: Any) -> Conversation | None:
+    try:
+        return Conversation.objects.select_related("contact").filter(pk=uuid.UUID(str(conversation_id))).first()
+    except ValueError:
+        return None
+
+
+def contact_by_id(contact_id: Any) -> Contact | None:
+    try:
+        return Contact.objects.filter(pk=uuid.UUID(str(contact_id))).first()
+    except ValueError:
+        return None
