@@ -10,6 +10,7 @@ from coaching import api as coaching_api
 from coaching import views as coaching_views
 from coaching.health import healthz
 from conversations import api as conversations_api
+from conversations import views as conversations_views
 from knowledge import api as knowledge_api
 from knowledge import views as knowledge_views
 from tenants import api as tenants_api
@@ -56,6 +57,10 @@ hub = [
     path("knowledge/pinned/", knowledge_views.pinned_answers, name="hub-pinned-answers"),
     path("knowledge/settings/", knowledge_views.answer_settings, name="hub-answer-settings"),
     path("knowledge/<str:document_id>/delete/", knowledge_views.delete, name="hub-knowledge-delete"),
+    path("widget/", conversations_views.widget_settings, name="hub-widget"),
+    path("inbox/", conversations_views.inbox, name="hub-inbox"),
+    path("inbox/<str:conversation_id>/", conversations_views.conversation_detail, name="hub-conversation"),
+    path("inbox/<str:conversation_id>/act/", conversations_views.conversation_act, name="hub-conversation-act"),
     path("team/", tenants_views.team, name="hub-team"),
     path("team/<int:membership_id>/", tenants_views.team_member_update, name="hub-team-member"),
     path(
@@ -71,5 +76,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("hub/", include(hub)),
+    path("widget/<str:key>.js", conversations_views.widget_loader, name="widget-loader"),
+    path("widget/<str:key>/", conversations_views.widget_frame, name="widget-frame"),
     path("api/v1/", include(api_v1)),
 ]

@@ -163,3 +163,29 @@ def knowledge(settings, chroma_url, tmp_path):
         with contextlib.suppress(vectors.VectorStoreUnavailable):  # did not exist yet
             vectors.drop_collection(schema)
     return settings
+
+
+@pytest.fixture
+def asgi_server():
+    """The real ASGI application (HTTP and websockets) under uvicorn, as `make run` serves it."""
+    import threading
+    import time
+
+    import uvicorn
+
+    from coaching.asgi import application
+
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(application, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield port
+    server.should_exit = True
+    thread.join(10)
