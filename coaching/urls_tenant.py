@@ -10,6 +10,7 @@ from coaching import api as coaching_api
 from coaching import views as coaching_views
 from coaching.health import healthz
 from conversations import api as conversations_api
+from conversations import companion_views
 from conversations import views as conversations_views
 from knowledge import api as knowledge_api
 from knowledge import views as knowledge_views
@@ -71,11 +72,24 @@ hub = [
     path("invitations/<str:token>/", tenants_views.invitation_respond, name="hub-invitation"),
 ]
 
+companion = [
+    path("", companion_views.home, name="app-home"),
+    path("sign-in/", companion_views.sign_in, name="app-sign-in"),
+    path("sign-out/", companion_views.sign_out, name="app-sign-out"),
+    path("auth/<str:token>/", companion_views.auth, name="app-auth"),
+    path("memory/<str:memory_id>/forget/", companion_views.forget, name="app-forget"),
+    path("push/", companion_views.push_subscribe, name="app-push"),
+    path("manifest.webmanifest", companion_views.manifest, name="app-manifest"),
+    path("sw.js", companion_views.service_worker, name="app-sw"),
+    path("offline/", companion_views.offline, name="app-offline"),
+]
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="hub-home"), name="creator-home"),
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("hub/", include(hub)),
+    path("app/", include(companion)),
     path("widget/<str:key>.js", conversations_views.widget_loader, name="widget-loader"),
     path("widget/<str:key>/", conversations_views.widget_frame, name="widget-frame"),
     path("api/v1/", include(api_v1)),

@@ -46,6 +46,7 @@ def push_send(subscription: PushSubscription, payload: dict[str, str]) -> bool:
     """Deliver one notification; a subscription the push service says is gone is removed."""
     from pywebpush import WebPushException, webpush
 
+    subscription_id = subscription.pk
     try:
         webpush(
             subscription_info={
@@ -64,6 +65,6 @@ def push_send(subscription: PushSubscription, payload: dict[str, str]) -> bool:
             subscription.delete()
         else:
             PushSubscription.objects.filter(pk=subscription.pk).update(last_error=str(exc)[:300])
-        logger.warning("push to %s failed with %s", subscription.pk, status or type(exc).__name__)
+        logger.warning("push to %s failed with %s", subscription_id, status or type(exc).__name__)
         return False
     return True

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 
-from conversations.models import Contact, Conversation, Message, Widget
+from conversations.models import Contact, ContactMemory, Conversation, Message, Widget
 
 
 def widget_by_key(key: str) -> Widget | None:
@@ -57,5 +57,19 @@ def conversation_for_team(conversation_id: Any) -> Conversation | None:
 def contact_by_id(contact_id: Any) -> Contact | None:
     try:
         return Contact.objects.filter(pk=uuid.UUID(str(contact_id))).first()
+    except ValueError:
+        return None
+
+
+def contact_memory(contact: Contact, memory_id: Any) -> ContactMemory | None:
+    try:
+        return contact.memories.filter(pk=uuid.UUID(str(memory_id))).first()
+    except ValueError:
+        return None
+
+
+def conversation_message(conversation: Conversation, message_id: Any) -> Message | None:
+    try:
+        return conversation.messages.filter(pk=uuid.UUID(str(message_id))).first()
     except ValueError:
         return None

@@ -16,7 +16,14 @@ from conversations import services
 from conversations.forms import MemoryForm, WidgetForm
 from conversations.identity import TOKEN_MAX_AGE_SECONDS, VISITOR_COOKIE, identity_from_token, visitor_token_new
 from conversations.models import ContactMemory
-from conversations.selectors import conversation_for_team, inbox_conversations, widget_by_key, widget_first
+from conversations.selectors import (
+    contact_memory,
+    conversation_for_team,
+    conversation_message,
+    inbox_conversations,
+    widget_by_key,
+    widget_first,
+)
 from tenants.hub import hub_view
 from tenants.roles import Capability
 
@@ -130,7 +137,7 @@ def conversation_act(request: HttpRequest, conversation_id: str) -> HttpResponse
         elif action == "send":
             services.member_message_send(conversation=conversation, member=request.user, text=post.get("text", ""))
         elif action in ("rate", "correct"):
-            message = conversation.messages.filter(pk=post.get("message")).first() if post.get("message") else None
+            message = conversation_message(conversation, post.get("message"))
             if message is None:
                 raise Http404("No such message.")
             if action == "rate":
@@ -148,7 +155,7 @@ def conversation_act(request: HttpRequest, conversation_id: str) -> HttpResponse
 
 
 def _memory_act(contact: services.Contact, action: str, post: dict) -> None:
-    item = contact.memories.filter(pk=post.get("memory")).first() if post.get("memory") else None
+    item = contact_memory(contact, post.get("memory")) if post.get("memory") else None
     if action == "forget":
         if item is not None:
             services.memory_forget(contact=contact, memory_id=item.pk)

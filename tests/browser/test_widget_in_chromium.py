@@ -86,7 +86,8 @@ def test_a_site_that_is_not_allowed_gets_no_chat(alpha, asgi_server, creator_sit
 
     # Even a hand-made iframe is refused by the browser (Content-Security-Policy frame-ancestors).
     page.evaluate(
-        "src => { const f = document.createElement('iframe'); f.id = 'forced'; f.src = src; document.body.appendChild(f); }",
+        "src => { const f = document.createElement('iframe');"
+        " f.id = 'forced'; f.src = src; document.body.appendChild(f); }",
         f"http://alpha.localhost:{asgi_server}/widget/{widget.key}/",
     )
     page.wait_for_timeout(1000)

@@ -1,5 +1,6 @@
 """Bring a database to a servable state: migrate every schema, ensure the public and template
-schemas, and optionally seed the demo creator and a staff account. Safe to run on every start."""
+schemas and the web push (VAPID) keys, and optionally seed the demo creator and a staff account.
+Safe to run on every start."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from coaching.demo import demo_seed
+from conversations.push import vapid_keys_ensure
 from tenants.services import platform_schemas_ensure
 
 
@@ -26,6 +28,7 @@ class Command(BaseCommand):
         if not skip_migrate:
             call_command("migrate_schemas", tenant=True, interactive=False, verbosity=0)
         self.stdout.write("platform schemas ready")
+        self.stdout.write(f"web push keys: {vapid_keys_ensure()}")
         if demo:
             for line in demo_seed():
                 self.stdout.write(line)

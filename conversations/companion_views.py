@@ -1,0 +1,147 @@
+"""The companion web app (/app/ on the creator's host): an installable PWA for end users.
+
+People sign in with a link sent to their email; the link proves the address, links the browser
+they asked from, and leaves a signed cookie that names them on this creator's host only.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from conversations import services
+from conversations.identity import (
+    CONTACT_COOKIE,
+    TOKEN_MAX_AGE_SECONDS,
+    VISITOR_COOKIE,
+    contact_token,
+    identity_from_token,
+)
+from conversations.models import Contact
+from conversations.push import vapid_public_key
+from conversations.selectors import contact_by_id, contact_memory
+
+SIGN_IN_LINKS_PER_HOUR = 5
+
+
+def _contact(request: HttpRequest) -> Contact | None:
+    identity = identity_from_token(request.COOKIES.get(CONTACT_COOKIE, ""), schema=request.tenant.schema_name)
+    return contact_by_id(identity.contact_id) if identity and identity.contact_id else None
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    contact = _contact(request)
+    if contact is None:
+        return render(request, "conversations/app_sign_in.html", {})
+    token = contact_token(schema=request.tenant.schema_name, contact_id=contact.pk)
+    context = {
+        "contact": contact,
+        "memories": contact.memories.all(),
+        "chat": {"socket": "/ws/app/", "token": token, "greeting": "", "store": "app"},
+        "vapid_key": vapid_public_key(),
+    }
+    return render(request, "conversations/app.html", context)
+
+
+@require_POST
+def sign_in(request: HttpRequest) -> HttpResponse:
+    email = request.POST.get("email", "").strip().lower()[:254]
+    key = f"app-sign-in:{email}"
+    cache.add(key, 0, 3600)
+    if cache.incr(key) > SIGN_IN_LINKS_PER_HOUR:
+        return render(
+            request,
+            "conversations/app_sign_in.html",
+            {"error": "Too many links asked for. Try again later."},
+            status=429,
+        )
+    visitor = identity_from_token(request.COOKIES.get(VISITOR_COOKIE, ""), schema=request.tenant.schema_name)
+    try:
+        services.magic_link_send(
+            email=email,
+            visitor_id=visitor.visitor_id if visitor else None,
+            base_url=request.build_absolute_uri("/").rstrip("/"),
+            creator_name=request.tenant.name,
+        )
+    except ValidationError:
+        return render(request, "conversations/app_sign_in.html", {"error": "Give a valid email address."}, status=400)
+    return render(request, "conversations/app_sign_in.html", {"sent_to": email})
+
+
+@require_GET
+def auth(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        contact = services.magic_link_redeem(token=token)
+    except services.LinkInvalid as exc:
+        return render(request, "conversations/app_sign_in.html", {"error": str(exc)}, status=400)
+    response = redirect("app-home")
+    response.set_cookie(
+        CONTACT_COOKIE, contact_token(schema=request.tenant.schema_name, contact_id=contact.pk),
+        max_age=TOKEN_MAX_AGE_SECONDS, httponly=True, secure=request.is_secure(), samesite="Lax",
+    )  # fmt: skip
+    return response
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    response = redirect("app-home")
+    response.delete_cookie(CONTACT_COOKIE)
+    return response
+
+
+@require_POST
+def forget(request: HttpRequest, memory_id: str) -> HttpResponse:
+    contact = _contact(request)
+    item = contact_memory(contact, memory_id) if contact else None
+    if item is None:
+        raise Http404("Nothing like that is remembered about you.")
+    services.memory_forget(contact=contact, memory_id=item.pk)
+    return redirect("app-home")
+
+
+@require_POST
+def push_subscribe(request: HttpRequest) -> JsonResponse:
+    contact = _contact(request)
+    if contact is None:
+        return JsonResponse({"error": {"code": "signed_out", "message": "Sign in first.", "fields": {}}}, status=403)
+    try:
+        services.push_subscribe(contact=contact, subscription=json.loads(request.body or b"{}"))
+    except (ValidationError, ValueError):
+        message = "Send the browser's PushSubscription as JSON."
+        return JsonResponse({"error": {"code": "invalid", "message": message, "fields": {}}}, status=400)
+    return JsonResponse({"subscribed": True}, status=201)
+
+
+@require_GET
+def manifest(request: HttpRequest) -> JsonResponse:
+    body = {
+        "name": f"{request.tenant.name} · Compañero",
+        "short_name": request.tenant.name[:12],
+        "start_url": "/app/",
+        "scope": "/app/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#0f766e",
+        "icons": [{"src": f"{settings.STATIC_URL}compa/app-icon.svg", "sizes": "any", "type": "image/svg+xml"}],
+    }
+    return JsonResponse(body, content_type="application/manifest+json")
+
+
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    response = render(request, "conversations/app_sw.js", {}, content_type="text/javascript")
+    response["Service-Worker-Allowed"] = "/app/"
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_GET
+def offline(request: HttpRequest) -> HttpResponse:
+    return render(request, "conversations/app_offline.html", {})
