@@ -39,7 +39,7 @@ def ana(alpha):
     with tenant_context(alpha.creator):
         contact = services.contact_resolve(email="ana@example.com")
         services.memory_learn(contact=contact, text="My name is Ana and I want to run a 10k in May.")
-        conversation, _ = services.message_receive(contact=contact, text="Hello coach", outlet="web")
+        services.message_receive(contact=contact, text="Hello coach", outlet="web")
     return contact
 
 
