@@ -25,4 +25,4 @@ RUN DJANGO_SECRET_KEY=build-only-$(date +%s) DRAMATIQ_BROKER_URL=stub:// python 
 USER compa
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s CMD curl -fsS http://127.0.0.1:8000/healthz || exit 1
-CMD ["uvicorn", "coaching.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--lifespan", "off", "--proxy-headers"]
+CMD ["uvicorn", "coaching.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--lifespan", "off", "--proxy-headers", "--ws-per-message-deflate", "false"]

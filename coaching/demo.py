@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.files import File
 from django_tenants.utils import tenant_context
 
+from conversations.models import origin_of
 from tenants.models import Creator, User
 from tenants.services import creator_create
 
@@ -36,15 +37,39 @@ def demo_seed() -> list[str]:
     creator = Creator.objects.filter(slug=DEMO_SLUG).first()
     if creator is None:
         creator = creator_create(owner=owner, name="Demo Coaching", slug=DEMO_SLUG)
+    public_url = creator.public_url("/").replace(creator.hostname, settings.PLATFORM_DOMAIN)
     with tenant_context(creator):
         queued = demo_documents_upload(uploaded_by=owner.email)
-    public_url = creator.public_url("/").replace(creator.hostname, settings.PLATFORM_DOMAIN)
+        demo_widget_allow(origin_of(public_url))
     return [
         f"demo creator: {creator.public_url('/hub/')}  (sign in as {owner.email} / {password})",
         f"staff admin:  {public_url}admin/  (sign in as {staff.email} / {password})",
         f"sign up:      {public_url}accounts/signup/",
         f"knowledge:    {len(queued)} demo documents in the library (new ones are read by the worker)",
+        f"chat widget:  {public_url}demo-site/  (another site with the snippet) · companion app: "
+        f"{creator.public_url('/app/')}",
     ]
+
+
+def demo_widget_allow(origin: str) -> None:
+    """The demo creator's widget may be embedded by the public host, where /demo-site/ shows it."""
+    from conversations.selectors import widget_first
+
+    widget = widget_first()
+    if origin not in widget.allowed_origins:
+        widget.allowed_origins = [*widget.allowed_origins, origin]
+        widget.save(update_fields=["allowed_origins"])
+
+
+def demo_widget_key() -> str | None:
+    from conversations.models import Widget
+
+    creator = Creator.objects.filter(slug=DEMO_SLUG).first()
+    if creator is None:
+        return None
+    with tenant_context(creator):
+        widget = Widget.objects.order_by("created_at").first()
+        return widget.key if widget else None
 
 
 def demo_documents_upload(uploaded_by: str = "") -> dict[str, str]:

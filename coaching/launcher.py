@@ -140,7 +140,13 @@ def run_platform(var_dir: Path) -> int:
         manage("collectstatic", "--noinput", "-v0")
         manager = Manager()
         env = dict(os.environ)
-        web = [BIN / "uvicorn", "coaching.asgi:application", "--host", host, "--port", port, "--lifespan", "off"]
+        # One web process per core (WEB_CONCURRENCY): sockets in any of them meet through Redis groups.
+        # Chat frames are small and many: per-frame compression costs more CPU than it saves.
+        web = [
+            BIN / "uvicorn", "coaching.asgi:application", "--host", host, "--port", port, "--lifespan", "off",
+            "--workers", os.environ.get("WEB_CONCURRENCY", str(os.cpu_count() or 1)),
+            "--ws-per-message-deflate", "false",
+        ]  # fmt: skip
         manager.add_process("web", " ".join(map(str, web)), env=env, cwd=str(BASE_DIR))
         worker = [
             sys.executable,

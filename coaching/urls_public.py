@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from coaching.health import healthz
+from coaching.views import demo_site
 from tenants import api as tenants_api
 from tenants import views as tenants_views
 
@@ -19,6 +20,7 @@ api_v1 = [
 urlpatterns = [
     path("", tenants_views.landing, name="landing"),
     path("healthz", healthz, name="healthz"),
+    path("demo-site/", demo_site, name="demo-site"),
     path("accounts/", include("allauth.urls")),
     path("hub/", tenants_views.hub_home_public, name="hub-home"),
     path("hub/open/<slug:slug>/", tenants_views.hub_handoff_public, name="hub-open"),

@@ -9,6 +9,7 @@ identify_sent, pong, error {code, message, retry_after?}.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import re
@@ -20,7 +21,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import close_old_connections, connections
+from django.db import connection
 from django_tenants.utils import schema_context
 
 from conversations import services
@@ -36,27 +37,35 @@ CLOSE_UNKNOWN_WIDGET = 4404
 CLOSE_FLOOD = 4429
 CLOSE_FORBIDDEN = 4403
 MAX_STRIKES = 10
+# Chat's database work runs in small pools of long-lived threads that keep their connection
+# (a reconnect costs ~3 ms, and asgiref's one shared thread would queue every socket behind the
+# others). Replies get their own pool: they hold a thread while the LLM streams.
+DB_POOL = ThreadPoolExecutor(max_workers=settings.CHAT_DB_THREADS, thread_name_prefix="chat-db")
 REPLY_POOL = ThreadPoolExecutor(max_workers=settings.CHAT_REPLY_THREADS, thread_name_prefix="chat-reply")
 _DONE = object()
 
 
+def _usable_connection() -> None:
+    if connection.connection is not None and not connection.is_usable():
+        connection.close()
+
+
 def _in_schema(schema: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    _usable_connection()
     with schema_context(schema):
         return fn(*args, **kwargs)
 
 
 async def in_schema(schema: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
-    return await database_sync_to_async(_in_schema)(schema, fn, *args, **kwargs)
+    call = functools.partial(_in_schema, schema, fn, *args, **kwargs)
+    return await asyncio.get_running_loop().run_in_executor(DB_POOL, call)
 
 
 def _reply_in_thread(schema: str, message_id: Any, on_piece: Any) -> Any:
-    close_old_connections()
-    try:
-        with schema_context(schema):
-            reply = services.reply_generate(message_id=message_id, on_piece=on_piece)
-            return services.message_payload(reply) if reply is not None else None
-    finally:
-        connections.close_all()  # this pool thread may sit idle for long: hold no connection meanwhile
+    _usable_connection()
+    with schema_context(schema):
+        reply = services.reply_generate(message_id=message_id, on_piece=on_piece)
+        return services.message_payload(reply) if reply is not None else None
 
 
 def header(scope: dict[str, Any], name: bytes) -> str:

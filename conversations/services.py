@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from coaching.selectors import persona_get
@@ -166,7 +166,7 @@ def reply_claim(*, message_id: uuid.UUID) -> Message | None:
     claimed = (
         Message.objects.filter(pk=message_id, author=Message.Author.USER, conversation__handler=Conversation.Handler.AI)
         .filter(Q(reply_started_at__isnull=True) | Q(reply_started_at__lt=now - timedelta(seconds=REPLY_CLAIM_SECONDS)))
-        .exclude(pk__in=Message.objects.filter(in_reply_to__isnull=False).values("in_reply_to"))
+        .exclude(Exists(Message.objects.filter(in_reply_to=OuterRef("pk"))))
         .update(reply_started_at=now)
     )
     return Message.objects.select_related("conversation__contact").get(pk=message_id) if claimed else None

@@ -75,15 +75,27 @@ def count_document_vectors(schema_name: str, document_id: str) -> int:
     return len(result["ids"])
 
 
+# Collection handles for searches, kept per process: asking Chroma for the collection before every
+# search was one more round trip on the chat's hot path. A handle gone stale (the collection was
+# re-created by a re-index or purge in another process) fails once, is dropped and fetched again.
+_search_handles: dict[tuple[str, str], Any] = {}
+
+
 def query(schema_name: str, vector: list[float], k: int) -> list[dict[str, Any]]:
-    try:
-        result = creator_collection(schema_name).query(
-            query_embeddings=[vector], n_results=k, include=["documents", "metadatas", "distances"]
-        )
-    except VectorStoreUnavailable:
-        raise
-    except Exception as exc:
-        raise VectorStoreUnavailable(f"vector search failed: {type(exc).__name__}") from exc
+    key = (settings.CHROMA_URL, schema_name)
+    for attempt in (1, 2):
+        try:
+            handle = _search_handles.get(key) or _search_handles.setdefault(key, creator_collection(schema_name))
+            result = handle.query(
+                query_embeddings=[vector], n_results=k, include=["documents", "metadatas", "distances"]
+            )
+            break
+        except VectorStoreUnavailable:
+            raise
+        except Exception as exc:
+            _search_handles.pop(key, None)
+            if attempt == 2:
+                raise VectorStoreUnavailable(f"vector search failed: {type(exc).__name__}") from exc
     hits = []
     for chunk_id, text, metadata, distance in zip(
         result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0], strict=True
@@ -93,6 +105,7 @@ def query(schema_name: str, vector: list[float], k: int) -> list[dict[str, Any]]
 
 
 def drop_collection(schema_name: str) -> None:
+    _search_handles.pop((settings.CHROMA_URL, schema_name), None)
     try:
         _client(settings.CHROMA_URL).delete_collection(collection_name(schema_name))
     except Exception as exc:

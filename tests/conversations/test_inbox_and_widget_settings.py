@@ -189,3 +189,14 @@ async def test_the_inbox_updates_live_for_the_team_only(alpha, beta):
     conversation_id = await a_message_arrives()
     assert await coach.receive() == {"type": "changed", "conversation": conversation_id}
     await coach.close()
+
+
+def test_the_development_demo_site_embeds_the_demo_widget(public_client, settings):
+    from coaching.demo import demo_seed
+
+    settings.DEBUG = True
+    demo_seed()
+    page = public_client.get("/demo-site/").content.decode()
+    assert '<script src="http://demo.localhost:8000/widget/wk_' in page
+    settings.DEBUG = False
+    assert public_client.get("/demo-site/").status_code == 404
