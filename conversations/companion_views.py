@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -26,8 +25,6 @@ from conversations.identity import (
 from conversations.models import Contact
 from conversations.push import vapid_public_key
 from conversations.selectors import contact_by_id, contact_memory
-
-SIGN_IN_LINKS_PER_HOUR = 5
 
 
 def _contact(request: HttpRequest) -> Contact | None:
@@ -53,15 +50,6 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_POST
 def sign_in(request: HttpRequest) -> HttpResponse:
     email = request.POST.get("email", "").strip().lower()[:254]
-    key = f"app-sign-in:{email}"
-    cache.add(key, 0, 3600)
-    if cache.incr(key) > SIGN_IN_LINKS_PER_HOUR:
-        return render(
-            request,
-            "conversations/app_sign_in.html",
-            {"error": "Too many links asked for. Try again later."},
-            status=429,
-        )
     visitor = identity_from_token(request.COOKIES.get(VISITOR_COOKIE, ""), schema=request.tenant.schema_name)
     try:
         services.magic_link_send(
@@ -72,6 +60,9 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         )
     except ValidationError:
         return render(request, "conversations/app_sign_in.html", {"error": "Give a valid email address."}, status=400)
+    except services.TooManyLinks:
+        context = {"error": "Too many links asked for. Try again later."}
+        return render(request, "conversations/app_sign_in.html", context, status=429)
     return render(request, "conversations/app_sign_in.html", {"sent_to": email})
 
 

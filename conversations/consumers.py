@@ -272,6 +272,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
         except ValidationError:
             await self.error("bad_email", "That does not look like an email address.")
             return
+        except services.TooManyLinks:
+            await self.error(
+                "rate_limited", "Too many links asked for that address. Try again later.", retry_after=3600
+            )
+            return
         await self.send_json({"type": "identify_sent", "email": email.strip().lower()})
 
     async def chat_event(self, event: dict[str, Any]) -> None:

@@ -42,6 +42,13 @@ class LinkInvalid(Exception):
     """A sign-in link that is forged, expired or already used."""
 
 
+class TooManyLinks(Exception):
+    """Sign-in links for one address are limited, so the form cannot be used to flood an inbox."""
+
+
+SIGN_IN_LINKS_PER_HOUR = 5
+
+
 def normalize_contact_reference(*, external_id: str = "", email: str = "", phone: str = "") -> dict[str, str]:
     reference: dict[str, str] = {}
     if external_id.strip():
@@ -437,6 +444,10 @@ def contact_merge(*, source: Contact, into: Contact) -> Contact:
 def magic_link_send(*, email: str, visitor_id: uuid.UUID | None, base_url: str, creator_name: str) -> None:
     """Email a sign-in link; opening it proves the address and links this browser to that person."""
     email = normalize_contact_reference(email=email)["email"]
+    key = f"sign-in-links:{email}"
+    cache.add(key, 0, 3600)
+    if cache.incr(key) > SIGN_IN_LINKS_PER_HOUR:
+        raise TooManyLinks(email)
     token = magic_link_token(schema=connection.schema_name, email=email, visitor_id=visitor_id)
     link = f"{base_url}/app/auth/{token}/"
     send_mail(

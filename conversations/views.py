@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from conversations import services
 from conversations.forms import MemoryForm, WidgetForm
 from conversations.identity import TOKEN_MAX_AGE_SECONDS, VISITOR_COOKIE, identity_from_token, visitor_token_new
-from conversations.models import ContactMemory
+from conversations.models import ContactMemory, Widget
 from conversations.selectors import (
     contact_memory,
     conversation_for_team,
@@ -28,7 +28,7 @@ from tenants.hub import hub_view
 from tenants.roles import Capability
 
 
-def _widget_or_404(key: str):  # noqa: ANN202
+def _widget_or_404(key: str) -> Widget:
     widget = widget_by_key(key)
     if widget is None:
         raise Http404("No such widget.")

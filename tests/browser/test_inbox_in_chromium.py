@@ -32,8 +32,8 @@ def test_a_coach_takes_over_from_the_inbox_and_the_visitor_sees_it_live(
     knowledge,
     run_jobs,
     asgi_server,
-    creator_site,
-    browser,  # noqa: F811
+    creator_site,  # noqa: F811 - the fixture imported above
+    browser,
 ):
     library_for(alpha, run_jobs)
     widget = widget_for(alpha.creator, origins=[creator_site.origin])

@@ -297,3 +297,22 @@ async def test_the_coach_remembers_the_person_and_forgets_on_request(alpha_chat)
     assert "forgotten everything" in frames[-1]["message"]["text"]
     assert await memories() == []
     await socket.close()
+
+
+async def test_identify_emails_a_link_and_cannot_be_used_to_flood_an_inbox(alpha_chat):
+    from django.core import mail
+
+    team, widget = alpha_chat
+    socket = await open_chat(team, widget)
+    await socket.hello()
+    await socket.send({"type": "identify", "email": "not an email"})
+    assert (await socket.receive())["code"] == "bad_email"
+    outcomes = []
+    for _ in range(6):
+        await socket.send({"type": "identify", "email": "Ana@Example.com"})
+        frame = await socket.receive()
+        outcomes.append(frame.get("code") or frame["type"])
+    assert outcomes == ["identify_sent"] * 5 + ["rate_limited"]
+    assert len([m for m in mail.outbox if m.to == ["ana@example.com"]]) == 5
+    assert "/app/auth/" in mail.outbox[-1].body
+    await socket.close()
