@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from conversations import services
 from conversations.identity import (
@@ -32,7 +32,7 @@ def _contact(request: HttpRequest) -> Contact | None:
     return contact_by_id(identity.contact_id) if identity and identity.contact_id else None
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     contact = _contact(request)
     if contact is None:
@@ -66,7 +66,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     return render(request, "conversations/app_sign_in.html", {"sent_to": email})
 
 
-@require_GET
+@require_safe
 def auth(request: HttpRequest, token: str) -> HttpResponse:
     try:
         contact = services.magic_link_redeem(token=token)
@@ -110,7 +110,7 @@ def push_subscribe(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"subscribed": True}, status=201)
 
 
-@require_GET
+@require_safe
 def manifest(request: HttpRequest) -> JsonResponse:
     body = {
         "name": f"{request.tenant.name} · Compañero",
@@ -125,7 +125,7 @@ def manifest(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body, content_type="application/manifest+json")
 
 
-@require_GET
+@require_safe
 def service_worker(request: HttpRequest) -> HttpResponse:
     response = render(request, "conversations/app_sw.js", {}, content_type="text/javascript")
     response["Service-Worker-Allowed"] = "/app/"
@@ -133,6 +133,6 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def offline(request: HttpRequest) -> HttpResponse:
     return render(request, "conversations/app_offline.html", {})

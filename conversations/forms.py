@@ -12,6 +12,7 @@ HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 class WidgetForm(forms.ModelForm):
     allowed_origins = forms.CharField(
+        label="Allowed sites",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "https://www.example.com"}),
         help_text="The sites where you paste the snippet, one per line. Other sites are refused.",

@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.clickjacking import xframe_options_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from conversations import services
 from conversations.forms import MemoryForm, WidgetForm
@@ -35,7 +35,7 @@ def _widget_or_404(key: str) -> Widget:
     return widget
 
 
-@require_GET
+@require_safe
 def widget_loader(request: HttpRequest, key: str) -> HttpResponse:
     """The one <script> a creator pastes: draws the bubble and opens the chat frame on click."""
     widget = widget_by_key(key)
@@ -59,7 +59,7 @@ def widget_loader(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @xframe_options_exempt
-@require_GET
+@require_safe
 def widget_frame(request: HttpRequest, key: str) -> HttpResponse:
     """The chat itself, in an iframe only the creator's allowed sites may embed."""
     widget = _widget_or_404(key)

@@ -100,7 +100,10 @@ async def test_a_reconnect_resumes_the_conversation_without_loss_or_duplicates(a
     ack = await socket.receive()
     await socket.close()  # the phone lost signal before the reply came
 
-    await asyncio.sleep(1.5)  # the reply is written meanwhile
+    for _ in range(150):  # the reply is written meanwhile
+        if await count(team.creator, conversation_id=ack["conversation"], author="ai"):
+            break
+        await asyncio.sleep(0.1)
     again = await open_chat(team, widget)
     ready2, history = await again.hello(
         token=ready["token"], conversation=ack["conversation"], after=ack["message"]["id"]
