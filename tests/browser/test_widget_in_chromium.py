@@ -67,6 +67,15 @@ def test_a_visitor_chats_with_the_coach_from_the_creators_site(
     assert "Source: Coaching guide (p. 2)" in reply.locator(".citations").inner_text()
     assert chat.locator(".chat-log li.user").last.inner_text() == "How much protein should I eat each day?"
 
+    # Whatever anyone writes is shown as text, never run as markup.
+    chat.locator("#chat-input").fill('<img src=x onerror="window.parent.pwned=1"><b>bold?</b>')
+    chat.locator("#chat-form button").click()
+    mine = chat.locator(".chat-log li.user").last
+    mine.wait_for()
+    assert mine.inner_text() == '<img src=x onerror="window.parent.pwned=1"><b>bold?</b>'
+    assert mine.locator("img, b").count() == 0
+    assert page.evaluate("window.pwned") is None
+
     # Next visit: the site kept the visitor's token, so the conversation is still there.
     page.reload()
     page.locator("[data-compa=bubble]").click()

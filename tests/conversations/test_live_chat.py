@@ -319,3 +319,34 @@ async def test_identify_emails_a_link_and_cannot_be_used_to_flood_an_inbox(alpha
     assert len([m for m in mail.outbox if m.to == ["ana@example.com"]]) == 5
     assert "/app/auth/" in mail.outbox[-1].body
     await socket.close()
+
+
+async def test_two_creators_chatting_at_once_each_write_only_into_their_own_schema(alpha_chat, beta):
+    from conversations.models import Conversation
+
+    team, alpha_widget = alpha_chat
+    beta_widget = await database_sync_to_async(widget_for)(beta.creator)
+    sockets = [await open_chat(team, alpha_widget) for _ in range(3)] + [
+        await open_chat(beta, beta_widget) for _ in range(3)
+    ]
+    for socket in sockets:
+        await socket.hello()
+    run, marks = client_id()[:6], []
+    for round_ in range(3):
+        for number, socket in enumerate(sockets):
+            mark = f"{run}-{'alpha' if number < 3 else 'beta'}-{number}-{round_}"
+            marks.append(mark)
+            await socket.send({"type": "message", "text": f"Note {mark}", "client_id": client_id()})
+    for socket in sockets:
+        for _ in range(3):
+            await socket.receive_until("message")
+        await socket.close()
+
+    @database_sync_to_async
+    def texts(creator):
+        with tenant_context(creator):
+            ids = Conversation.objects.filter(messages__text__startswith=f"Note {run}").values("pk")
+            return sorted(Message.objects.filter(conversation__in=ids, author="user").values_list("text", flat=True))
+
+    assert await texts(team.creator) == sorted(f"Note {m}" for m in marks if "-alpha-" in m)
+    assert await texts(beta.creator) == sorted(f"Note {m}" for m in marks if "-beta-" in m)
