@@ -62,6 +62,12 @@ def test_a_coach_takes_over_from_the_inbox_and_the_visitor_sees_it_live(
     row.locator("a").click()
     coach.get_by_role("button", name="Take over").click()
     coach.locator("#reply-text").fill("Hi Ana, I'm Carla from the team. Let's plan your week together.")
+
+    # The visitor writes while the coach types: the thread updates live and the draft survives.
+    chat.locator("#chat-input").fill("Is anyone there?")
+    chat.locator("#chat-form button").click()
+    coach.locator("#thread .msg.user", has_text="Is anyone there?").wait_for()
+    assert coach.locator("#reply-text").input_value().startswith("Hi Ana, I'm Carla")
     coach.get_by_role("button", name="Send").click()
     coach.get_by_role("button", name="Hand back to the AI").wait_for()
     remembered = coach.locator(".memory input[name=text]").first.input_value()
