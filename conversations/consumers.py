@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -99,6 +100,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.close()  # refused before accept: the browser sees a failed handshake (403)
             return
         await self.accept()
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels hops to its one shared sync thread before every frame, to tidy that thread's
+        database connection. This consumer never uses that thread (its database work runs in the
+        pools above, which check their own connections), so the hop only queued every socket of the
+        process behind the others."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def disconnect(self, code: int) -> None:
         if self.conversation_id:

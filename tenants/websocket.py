@@ -24,11 +24,15 @@ def hostname_from_scope(scope: dict[str, Any]) -> str:
     return ""
 
 
-@database_sync_to_async
-def creator_for_hostname(hostname: str) -> Creator | None:
+def _creator_for_hostname(hostname: str) -> Creator | None:
     connection.set_schema_to_public()
     domain = Domain.objects.select_related("tenant").filter(domain=hostname).first()
     return domain.tenant if domain is not None else None
+
+
+# Not thread-sensitive: each new socket looks its host up in any free thread, instead of queueing
+# behind every other socket of the process on asgiref's one shared thread.
+creator_for_hostname = database_sync_to_async(_creator_for_hostname, thread_sensitive=False)
 
 
 class CreatorWebsocketMiddleware:
