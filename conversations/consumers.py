@@ -9,6 +9,7 @@ identify_sent, pong, error {code, message, retry_after?}.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import logging
@@ -24,6 +25,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django_tenants.utils import schema_context
+from redis.exceptions import RedisError
 
 from conversations import services
 from conversations.flood import FrameBucket, end_user_wait_seconds
@@ -37,6 +39,7 @@ CLOSE_TOO_BIG = 1009
 CLOSE_UNKNOWN_WIDGET = 4404
 CLOSE_FLOOD = 4429
 CLOSE_FORBIDDEN = 4403
+CLOSE_TRY_AGAIN = 1013
 MAX_STRIKES = 10
 # Chat's database work runs in small pools of long-lived threads that keep their connection
 # (a reconnect costs ~3 ms, and asgiref's one shared thread would queue every socket behind the
@@ -79,6 +82,16 @@ def same_origin(scope: dict[str, Any]) -> bool:
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Redis gone (channel layer, flood counters): close cleanly with a code browsers retry on.
+        What was stored stays stored; what was not acknowledged is re-sent by the browser."""
+        try:
+            await super().__call__(scope, receive, send)
+        except RedisError as exc:
+            logger.warning("chat socket closed: Redis unavailable (%s)", type(exc).__name__)
+            with contextlib.suppress(Exception):
+                await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN, "reason": "Reconnecting shortly."})
+
     async def connect(self) -> None:
         self.schema = self.scope["tenant"].schema_name
         self.bucket = FrameBucket(settings.CHAT_FRAMES_BURST, settings.CHAT_FRAMES_PER_SECOND)
