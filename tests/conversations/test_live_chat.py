@@ -350,3 +350,38 @@ async def test_two_creators_chatting_at_once_each_write_only_into_their_own_sche
 
     assert await texts(team.creator) == sorted(f"Note {m}" for m in marks if "-alpha-" in m)
     assert await texts(beta.creator) == sorted(f"Note {m}" for m in marks if "-beta-" in m)
+
+
+async def test_when_ollama_is_unreachable_the_person_gets_a_clear_reply_fast(alpha_chat, settings):
+    import time
+
+    from tests.conftest import free_port
+
+    settings.OLLAMA_BASE_URL = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    team, widget = alpha_chat
+    socket = await open_chat(team, widget)
+    await socket.hello()
+    started = time.monotonic()
+    await socket.send({"type": "message", "text": "How much protein should I eat each day?", "client_id": client_id()})
+    reply = (await socket.receive_until("message"))[-1]["message"]
+    assert time.monotonic() - started < 5
+    assert reply["text"] == "Sorry, I can't answer right now. Please try again in a minute."
+    assert reply["incomplete"] is True
+    await socket.close()
+
+
+async def test_a_reply_cut_off_mid_stream_is_kept_and_marked_incomplete(alpha_chat, with_ollama):
+    with_ollama.fail_after_tokens = 3
+    team, widget = alpha_chat
+    socket = await open_chat(team, widget)
+    await socket.hello()
+    await socket.send({"type": "message", "text": "How much protein should I eat each day?", "client_id": client_id()})
+    frames = await socket.receive_until("message")
+    streamed = "".join(f["text"] for f in frames if f["type"] == "token")
+    reply = frames[-1]["message"]
+    assert len([f for f in frames if f["type"] == "token"]) == 3
+    assert reply["incomplete"] is True
+    assert reply["text"] == streamed.strip() + " …", "what was streamed is kept, and marked unfinished"
+    kept = await stored(team.creator, reply["id"])
+    assert kept.incomplete is True and kept.text == reply["text"]
+    await socket.close()
