@@ -117,7 +117,9 @@ def conversation_detail(request: HttpRequest, conversation_id: str) -> HttpRespo
         "memories": conversation.contact.memories.all(),
         "memory_kinds": ContactMemory.Kind.choices,
     }
-    template = "conversations/thread.html" if request.GET.get("partial") else "conversations/conversation.html"
+    template = (
+        "conversations/conversation_live.html" if request.GET.get("partial") else "conversations/conversation.html"
+    )
     return render(request, template, context)
 
 

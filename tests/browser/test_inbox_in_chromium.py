@@ -63,15 +63,17 @@ def test_a_coach_takes_over_from_the_inbox_and_the_visitor_sees_it_live(
     coach.get_by_role("button", name="Take over").click()
     coach.locator("#reply-text").fill("Hi Ana, I'm Carla from the team. Let's plan your week together.")
 
-    # The visitor writes while the coach types: the thread updates live and the draft survives.
-    chat.locator("#chat-input").fill("Is anyone there?")
+    # The visitor writes while the coach types: the thread and what the coach remembers update
+    # live, and the draft survives.
+    chat.locator("#chat-input").fill("Is anyone there? I want to run a 10k in May.")
     chat.locator("#chat-form button").click()
-    coach.locator("#thread .msg.user", has_text="Is anyone there?").wait_for()
+    coach.locator("#live .msg.user", has_text="Is anyone there?").wait_for()
+    coach.locator(".memory input[value='run a 10k in May']").wait_for()
     assert coach.locator("#reply-text").input_value().startswith("Hi Ana, I'm Carla")
     coach.get_by_role("button", name="Send").click()
     coach.get_by_role("button", name="Hand back to the AI").wait_for()
-    remembered = coach.locator(".memory input[name=text]").first.input_value()
-    assert remembered == "Ana", "what the coach remembers is on the page"
+    remembered = [field.input_value() for field in coach.locator(".memory input[name=text]").all()]
+    assert "Ana" in remembered and "run a 10k in May" in remembered, "what the coach remembers is on the page"
 
     chat.locator(".chat-log li.system", has_text="joined the conversation").wait_for()
     human = chat.locator(".chat-log li.human").last
