@@ -22,6 +22,14 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """Create the platform schemas and two creators once; tests roll back around them."""
     with django_db_blocker.unblock():
         _seeded.update(seed_platform())
+    yield
+    # Chat's pool threads (and servers started by tests) keep connections open: end them, so the
+    # test database can be dropped instead of being clobbered by the next run.
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 @pytest.fixture(autouse=True)
