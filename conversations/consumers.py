@@ -30,8 +30,12 @@ from redis.exceptions import RedisError
 from conversations import services
 from conversations.flood import FrameBucket, end_user_wait_seconds
 from conversations.identity import identity_from_token, visitor_token_new
+from conversations.models import Contact
 from conversations.realtime import conversation_group, inbox_group
 from conversations.selectors import conversation_history, widget_by_key
+from tenants.middleware import SESSION_SCHEMA_KEY
+from tenants.roles import Capability
+from tenants.selectors import membership_for
 
 logger = logging.getLogger(__name__)
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -236,7 +240,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             task.add_done_callback(self.tasks.discard)
 
     def _receive(self, text: str, client_id: str | None) -> tuple[dict[str, Any], str]:
-        contact = services.Contact.objects.get(pk=self.contact_id)
+        contact = Contact.objects.get(pk=self.contact_id)
         conversation = services.web_conversation_find(contact=contact, conversation_id=self.conversation_id)
         message, created = services.message_receive(
             contact=contact,
@@ -341,10 +345,6 @@ class InboxConsumer(AsyncWebsocketConsumer):
         await self.accept()
 
     def _allowed(self) -> bool:
-        from tenants.middleware import SESSION_SCHEMA_KEY
-        from tenants.roles import Capability
-        from tenants.selectors import membership_for
-
         user, session = self.scope.get("user"), self.scope.get("session")
         if user is None or not user.is_authenticated or session is None:
             return False

@@ -64,12 +64,6 @@ class _Publisher:
         assert self._loop is not None and self._queue is not None
         self._loop.call_soon_threadsafe(self._queue.put_nowait, (group, event))
 
-    def flush(self, timeout: float = 5.0) -> None:
-        """Wait until everything published so far has reached Redis (tests, shutdown)."""
-        if self._loop is None or self._queue is None:
-            return
-        asyncio.run_coroutine_threadsafe(self._queue.join(), self._loop).result(timeout)
-
 
 publisher = _Publisher()
 

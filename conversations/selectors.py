@@ -10,6 +10,14 @@ from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from conversations.models import Contact, ContactMemory, Conversation, Message, Widget
 
 
+def parsed_uuid(value: Any) -> uuid.UUID | None:
+    """Ids arrive from URLs, forms and frames: anything that is not a UUID matches nothing."""
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
 def widget_by_key(key: str) -> Widget | None:
     return Widget.objects.filter(key=key).first() if isinstance(key, str) and len(key) <= 40 else None
 
@@ -23,10 +31,7 @@ def conversation_history(*, conversation: Conversation, after: str | None = None
     """Messages the browser has not seen: those after `after`, else the latest `limit`."""
     messages = conversation.messages.all()
     if after:
-        try:
-            anchor = messages.filter(pk=uuid.UUID(str(after))).values("created_at").first()
-        except ValueError:
-            anchor = None
+        anchor = messages.filter(pk=parsed_uuid(after)).values("created_at").first()
         if anchor is not None:
             return list(messages.filter(created_at__gt=anchor["created_at"]).order_by("created_at")[:500])
     return list(reversed(messages.order_by("-created_at")[:limit]))
@@ -48,28 +53,16 @@ def inbox_conversations() -> QuerySet[Conversation]:
 
 
 def conversation_for_team(conversation_id: Any) -> Conversation | None:
-    try:
-        return Conversation.objects.select_related("contact").filter(pk=uuid.UUID(str(conversation_id))).first()
-    except ValueError:
-        return None
+    return Conversation.objects.select_related("contact").filter(pk=parsed_uuid(conversation_id)).first()
 
 
 def contact_by_id(contact_id: Any) -> Contact | None:
-    try:
-        return Contact.objects.filter(pk=uuid.UUID(str(contact_id))).first()
-    except ValueError:
-        return None
+    return Contact.objects.filter(pk=parsed_uuid(contact_id)).first()
 
 
 def contact_memory(contact: Contact, memory_id: Any) -> ContactMemory | None:
-    try:
-        return contact.memories.filter(pk=uuid.UUID(str(memory_id))).first()
-    except ValueError:
-        return None
+    return contact.memories.filter(pk=parsed_uuid(memory_id)).first()
 
 
 def conversation_message(conversation: Conversation, message_id: Any) -> Message | None:
-    try:
-        return conversation.messages.filter(pk=uuid.UUID(str(message_id))).first()
-    except ValueError:
-        return None
+    return conversation.messages.filter(pk=parsed_uuid(message_id)).first()

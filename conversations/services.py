@@ -23,6 +23,7 @@ from conversations import memory
 from conversations.identity import WebIdentity, magic_link_payload, magic_link_token
 from conversations.models import Contact, ContactMemory, Conversation, Message, PushSubscription, WebVisitor, Widget
 from conversations.realtime import publish_on_commit
+from conversations.selectors import parsed_uuid
 from knowledge.answering import Answer, Person, Turn, Voice, answer_stream
 
 logger = logging.getLogger(__name__)
@@ -108,10 +109,7 @@ def web_conversation_find(*, contact: Contact, conversation_id: str | None = Non
     """The conversation a returning browser asked for, else the person's latest web conversation."""
     conversations = contact.conversations.all()
     if conversation_id:
-        try:
-            return conversations.filter(pk=uuid.UUID(str(conversation_id))).first()
-        except ValueError:
-            return None
+        return conversations.filter(pk=parsed_uuid(conversation_id)).first()
     return conversations.filter(outlet__in=["web", "app"]).order_by("-updated_at").first()
 
 
