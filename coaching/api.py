@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -45,10 +46,13 @@ class CheckupQuestionSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at"]
 
 
-class CheckupQuestionsApi(ContentPermissions, APIView):
-    @extend_schema(responses=CheckupQuestionSerializer(many=True))
-    def get(self, request: Request) -> Response:
-        return Response(CheckupQuestionSerializer(CheckupQuestion.objects.all(), many=True).data)
+class CheckupQuestionsApi(ContentPermissions, generics.ListAPIView):
+    serializer_class = CheckupQuestionSerializer
+    ordering_fields = ["created_at"]
+    ordering = ["created_at"]
+
+    def get_queryset(self) -> QuerySet:
+        return CheckupQuestion.objects.all()
 
     @extend_schema(request=CheckupQuestionSerializer, responses={201: CheckupQuestionSerializer})
     def post(self, request: Request) -> Response:

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from analytics import api as analytics_api
 from analytics import views as analytics_views
@@ -40,10 +40,45 @@ api_v1 = [
     path("curated-answers", knowledge_api.CuratedAnswersApi.as_view(), name="api-curated-answers"),
     path("answer-policy", knowledge_api.AnswerPolicyApi.as_view(), name="api-answer-policy"),
     path("curated-answers/<str:curated_id>", knowledge_api.CuratedAnswerApi.as_view(), name="api-curated-answer"),
+    path("api-keys", tenants_api.ApiKeysApi.as_view(), name="api-keys"),
+    path("api-keys/<uuid:key_id>", tenants_api.ApiKeyApi.as_view(), name="api-key"),
     path("chat", conversations_api.ChatApi.as_view(), name="api-chat"),
+    path("chat/stream", conversations_api.ChatStreamApi.as_view(), name="api-chat-stream"),
+    path("conversations", conversations_api.ConversationsApi.as_view(), name="api-conversations"),
+    path("conversations/<uuid:conversation_id>", conversations_api.ConversationApi.as_view(), name="api-conversation"),
+    path(
+        "conversations/<uuid:conversation_id>/takeover",
+        conversations_api.ConversationTakeOverApi.as_view(),
+        name="api-conversation-takeover",
+    ),
+    path(
+        "conversations/<uuid:conversation_id>/hand-back",
+        conversations_api.ConversationHandBackApi.as_view(),
+        name="api-conversation-hand-back",
+    ),
+    path(
+        "conversations/<uuid:conversation_id>/messages",
+        conversations_api.MessagesApi.as_view(),
+        name="api-conversation-messages",
+    ),
+    path(
+        "conversations/<uuid:conversation_id>/messages/<uuid:message_id>/feedback",
+        conversations_api.MessageFeedbackApi.as_view(),
+        name="api-message-feedback",
+    ),
+    path("contacts", conversations_api.ContactsApi.as_view(), name="api-contacts"),
+    path("contacts/import", conversations_api.ContactImportApi.as_view(), name="api-contacts-import"),
+    path("contacts/<uuid:contact_id>", conversations_api.ContactApi.as_view(), name="api-contact"),
+    path("contacts/<uuid:contact_id>/tags", conversations_api.ContactTagsApi.as_view(), name="api-contact-tags"),
+    path(
+        "contacts/<uuid:contact_id>/tags/<str:tag>", conversations_api.ContactTagApi.as_view(), name="api-contact-tag"
+    ),
+    path("widgets", conversations_api.WidgetsApi.as_view(), name="api-widgets"),
+    path("widgets/<uuid:widget_id>", conversations_api.WidgetApi.as_view(), name="api-widget"),
     path("analytics/overview", analytics_api.OverviewApi.as_view(), name="api-analytics-overview"),
     path("schema/", SpectacularAPIView.as_view(urlconf="coaching.urls_tenant"), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]
 
 hub = [

@@ -1,17 +1,43 @@
-"""POST /api/v1/chat: the first way to talk to a creator's coach."""
+"""API v1 for conversations: chat with the coach (whole or streamed), the inbox, contacts, widgets."""
 
 from __future__ import annotations
 
-from django.http import Http404
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+import asyncio
+import csv
+import io
+import json
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import django_filters
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.http import Http404, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from conversations.services import ConversationNotFound, chat_turn, contact_resolve
-from tenants.permissions import requires
+from conversations import services
+from conversations.consumers import REPLY_POOL, reply_in_thread
+from conversations.forms import WidgetForm
+from conversations.models import Contact, Conversation, Message, Widget
+from conversations.selectors import (
+    contact_by_id,
+    contacts_list,
+    conversation_for_api,
+    conversation_message,
+    conversations_for_api,
+)
+from tenants.api_errors import Conflict
+from tenants.permissions import ContentPermissions, requires
 from tenants.roles import Capability
+
+# --- Chat ---------------------------------------------------------------------------------------
 
 
 class ContactIn(serializers.Serializer):
@@ -48,23 +74,490 @@ class ChatOut(serializers.Serializer):
     reply = ReplyOut(allow_null=True, help_text="Null while a team member has taken the conversation over.")
 
 
+CHAT_EXAMPLE = OpenApiExample(
+    "Ask the coach",
+    value={"message": "How many rest days a week?", "contact": {"email": "sam@example.com"}},
+    request_only=True,
+)
+
+
 class ChatApi(APIView):
     permission_classes = [requires(Capability.ANSWER_CONVERSATIONS)]
 
-    @extend_schema(request=ChatIn, responses=ChatOut)
+    @extend_schema(request=ChatIn, responses=ChatOut, examples=[CHAT_EXAMPLE])
     def post(self, request: Request) -> Response:
         data = ChatIn(data=request.data)
         data.is_valid(raise_exception=True)
-        contact = contact_resolve(**data.validated_data["contact"])
+        contact = services.contact_resolve(**data.validated_data["contact"])
         conversation_id = data.validated_data.get("conversation")
         try:
-            conversation, reply = chat_turn(
+            conversation, reply = services.chat_turn(
                 contact=contact,
                 text=data.validated_data["message"],
                 conversation_id=str(conversation_id) if conversation_id else None,
             )
-        except ConversationNotFound as exc:
+        except services.ConversationNotFound as exc:
             raise Http404("No such conversation for this contact.") from exc
         return Response(
             ChatOut({"conversation": conversation.id, "handler": conversation.handler, "reply": reply}).data
         )
+
+
+def sse(event: str, data: dict[str, Any]) -> bytes:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
+
+
+async def reply_events(schema: str, conversation: dict[str, Any], question_id: uuid.UUID) -> AsyncIterator[bytes]:
+    """The reply as server-sent events: `conversation`, then `token`s as the model writes, then
+    `message` (the stored reply with its citations) or `handler` when a person answers instead."""
+    yield sse("conversation", conversation)
+    if conversation["handler"] != Conversation.Handler.AI:
+        yield sse("done", {"reply": None})
+        return
+    loop = asyncio.get_running_loop()
+    pieces: asyncio.Queue[Any] = asyncio.Queue()
+    done = object()
+    future = loop.run_in_executor(
+        REPLY_POOL, reply_in_thread, schema, question_id, lambda p: loop.call_soon_threadsafe(pieces.put_nowait, p)
+    )
+    future.add_done_callback(lambda _: loop.call_soon_threadsafe(pieces.put_nowait, done))
+    while (piece := await pieces.get()) is not done:
+        yield sse("token", {"text": piece})
+    try:
+        reply = await future
+    except Exception:
+        yield sse("error", {"code": "reply_failed", "message": "The coach could not answer just now. Try again."})
+        return
+    yield sse("done", {"reply": reply})
+
+
+class ChatStreamApi(APIView):
+    """The same exchange as POST /chat, answered as `text/event-stream` while the coach writes."""
+
+    permission_classes = [requires(Capability.ANSWER_CONVERSATIONS)]
+
+    @extend_schema(
+        request=ChatIn,
+        examples=[CHAT_EXAMPLE],
+        responses={
+            (200, "text/event-stream"): OpenApiResponse(
+                OpenApiTypes.STR,
+                description="Events: `conversation` {id, handler}; `token` {text} (repeated); "
+                "`done` {reply: the stored reply with citations, or null}; `error` {code, message}.",
+            )
+        },
+    )
+    def post(self, request: Request) -> StreamingHttpResponse:
+        data = ChatIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        contact = services.contact_resolve(**data.validated_data["contact"])
+        conversation_id = data.validated_data.get("conversation")
+        conversation = None
+        if conversation_id:
+            conversation = contact.conversations.filter(pk=conversation_id).first()
+            if conversation is None:
+                raise Http404("No such conversation for this contact.")
+        question, _ = services.message_receive(
+            contact=contact, text=data.validated_data["message"], conversation=conversation, outlet="api"
+        )
+        conversation = question.conversation
+        head = {"id": str(conversation.id), "handler": conversation.handler}
+        response = StreamingHttpResponse(
+            reply_events(connection.schema_name, head, question.pk), content_type="text/event-stream"
+        )
+        response["Cache-Control"] = "no-cache"
+        response["X-Accel-Buffering"] = "no"
+        return response
+
+
+# --- Conversations and messages ----------------------------------------------------------------
+
+
+class ContactBriefOut(serializers.ModelSerializer):
+    class Meta:
+        model = Contact
+        fields = ["id", "display_name", "email", "phone", "external_id"]
+
+
+class LastMessageOut(serializers.Serializer):
+    text = serializers.CharField(source="last_text", allow_null=True)
+    author = serializers.CharField(source="last_author", allow_null=True)
+
+
+class ConversationOut(serializers.ModelSerializer):
+    contact = ContactBriefOut()
+    message_count = serializers.IntegerField()
+    unread = serializers.IntegerField(help_text="Messages from the person the team has not read yet.")
+    last_message = LastMessageOut(source="*")
+
+    class Meta:
+        model = Conversation
+        fields = [
+            "id", "contact", "outlet", "handler", "handler_name", "language", "message_count", "unread",
+            "last_message", "created_at", "updated_at",
+        ]  # fmt: skip
+
+
+class ConversationFilter(django_filters.FilterSet):
+    contact = django_filters.UUIDFilter(field_name="contact_id")
+    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt")
+    unread = django_filters.BooleanFilter(method="with_unread", help_text="Only those with unread messages.")
+
+    class Meta:
+        model = Conversation
+        fields = ["handler", "outlet"]
+
+    def with_unread(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        return queryset.filter(unread__gt=0) if value else queryset.filter(unread=0)
+
+
+class ConversationsApi(generics.ListAPIView):
+    queryset = Conversation.objects.none()
+    permission_classes = [requires(Capability.ANSWER_CONVERSATIONS)]
+    serializer_class = ConversationOut
+    filterset_class = ConversationFilter
+    ordering_fields = ["updated_at", "created_at"]
+    ordering = ["-updated_at"]
+
+    def get_queryset(self) -> QuerySet:
+        return conversations_for_api()
+
+
+def conversation_or_404(conversation_id: Any) -> Conversation:
+    conversation = conversation_for_api(conversation_id)
+    if conversation is None:
+        raise Http404("No such conversation.")
+    return conversation
+
+
+class ConversationApi(APIView):
+    permission_classes = [requires(Capability.ANSWER_CONVERSATIONS)]
+
+    @extend_schema(responses=ConversationOut)
+    def get(self, request: Request, conversation_id: uuid.UUID) -> Response:
+        return Response(ConversationOut(conversation_or_404(conversation_id)).data)
+
+
+class ConversationTakeOverApi(APIView):
+    """You answer from now on: the AI pauses and the person sees that someone from the team joined."""
+
+    permission_classes = [requires(Capability.ANSWER_CONVERSATIONS)]
+
+    @extend_schema(request=None, responses=ConversationOut)
+    def post(self, request: Request, conversation_id: uuid.UUID) -> Response:
+        services.conversation_take_over(conversation=conversation_or_404(conversation_id), member=request.user)
+        return Response(ConversationOut(conversation_or_404(conversation_id)).data)
+
+
+class ConversationHandBackApi(APIView):
+    """The AI coach answers again."""
+
+    permission_classes = [requires(Capability.ANSWER_CONVERSATIONS)]
+
+    @extend_schema(request=None, responses=ConversationOut)
+    def post(self, request: Request, conversation_id: uuid.UUID) -> Response:
+        services.conversation_hand_back(conversation=conversation_or_404(conversation_id))
+        return Response(ConversationOut(conversation_or_404(conversation_id)).data)
+
+
+class MessageOut(serializers.ModelSerializer):
+    class Meta:
+        model = Message
+        fields = [
+            "id", "author", "author_name", "text", "citations", "language", "grounded", "incomplete", "rating",
+            "correction", "in_reply_to", "created_at",
+        ]  # fmt: skip
+
+
+class MessageIn(serializers.Serializer):
+    text = serializers.CharField(max_length=20_000)
+
+
+class MessageFilter(django_filters.FilterSet):
+    after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gt")
+
+    class Meta:
+        model = Message
+        fields = ["author"]
+
+
+class MessagesApi(generics.ListAPIView):
+    """What was said, oldest first. Writing here sends your message to the person (and takes over)."""
+
+    permission_classes = [requires(Capability.ANSWER_CONVERSATIONS)]
+    queryset = Message.objects.none()
+    serializer_class = MessageOut
+    filterset_class = MessageFilter
+    ordering_fields = ["created_at"]
+    ordering = ["created_at"]
+
+    def get_queryset(self) -> QuerySet:
+        if getattr(self, "swagger_fake_view", False):
+            return Message.objects.none()
+        return conversation_or_404(self.kwargs["conversation_id"]).messages.all()
+
+    @extend_schema(request=MessageIn, responses={201: MessageOut})
+    def post(self, request: Request, conversation_id: uuid.UUID) -> Response:
+        data = MessageIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = services.member_message_send(
+            conversation=conversation_or_404(conversation_id), member=request.user, text=data.validated_data["text"]
+        )
+        return Response(MessageOut(message).data, status=status.HTTP_201_CREATED)
+
+
+class RatingIn(serializers.Serializer):
+    rating = serializers.ChoiceField(choices=[1, -1], required=False)
+    correction = serializers.CharField(max_length=5000, required=False)
+
+
+class MessageFeedbackApi(APIView):
+    """Rate an AI reply, or correct it: a correction becomes a note in the knowledge base."""
+
+    permission_classes = [requires(Capability.ANSWER_CONVERSATIONS)]
+
+    @extend_schema(request=RatingIn, responses=MessageOut)
+    def post(self, request: Request, conversation_id: uuid.UUID, message_id: uuid.UUID) -> Response:
+        data = RatingIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        if not data.validated_data:
+            raise serializers.ValidationError({"rating": ["Give a rating or a correction."]})
+        message = conversation_message(conversation_or_404(conversation_id), message_id)
+        if message is None:
+            raise Http404("No such message.")
+        if message.author != Message.Author.AI:
+            raise serializers.ValidationError({"message": ["Only the coach's replies can be rated or corrected."]})
+        if "rating" in data.validated_data:
+            message = services.message_rate(message=message, rating=data.validated_data["rating"])
+        if "correction" in data.validated_data:
+            message = services.message_correct(
+                message=message, text=data.validated_data["correction"], member=request.user
+            )
+        return Response(MessageOut(message).data)
+
+
+# --- Contacts ------------------------------------------------------------------------------------
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    external_id = serializers.CharField(max_length=200, required=False, allow_blank=True, allow_null=True)
+    email = serializers.CharField(max_length=254, required=False, allow_blank=True, allow_null=True)
+    phone = serializers.CharField(max_length=30, required=False, allow_blank=True, allow_null=True)
+    display_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    tags = serializers.ListField(child=serializers.CharField(max_length=40), max_length=30, required=False)
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id", "external_id", "email", "phone", "display_name", "tags", "anonymous", "created_at", "last_seen_at",
+        ]  # fmt: skip
+        read_only_fields = ["id", "anonymous", "created_at", "last_seen_at"]
+
+
+class ContactFilter(django_filters.FilterSet):
+    tag = django_filters.CharFilter(method="with_tag", max_length=40)
+    q = django_filters.CharFilter(method="matching", max_length=100, help_text="Part of a name, email or phone.")
+    seen_after = django_filters.IsoDateTimeFilter(field_name="last_seen_at", lookup_expr="gt")
+
+    class Meta:
+        model = Contact
+        fields = ["email", "phone", "external_id", "anonymous"]
+
+    def with_tag(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(tags__contains=[value.strip().lower()])
+
+    def matching(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(Q(display_name__icontains=value) | Q(email__icontains=value) | Q(phone__icontains=value))
+
+
+def contact_saved(**fields: Any) -> Contact:
+    values = {k: ("" if v is None and k in ("external_id", "email", "phone") else v) for k, v in fields.items()}
+    try:
+        return services.contact_save(**values)
+    except services.ContactExists as exc:
+        raise Conflict(str(exc), code="contact_exists") from exc
+
+
+class ContactsApi(generics.ListAPIView):
+    queryset = Contact.objects.none()
+    permission_classes = [requires(Capability.ANSWER_CONVERSATIONS)]
+    serializer_class = ContactSerializer
+    filterset_class = ContactFilter
+    ordering_fields = ["created_at", "last_seen_at"]
+
+    def get_queryset(self) -> QuerySet:
+        return contacts_list()
+
+    @extend_schema(request=ContactSerializer, responses={201: ContactSerializer})
+    def post(self, request: Request) -> Response:
+        data = ContactSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(ContactSerializer(contact_saved(**data.validated_data)).data, status=status.HTTP_201_CREATED)
+
+
+def contact_or_404(contact_id: Any) -> Contact:
+    contact = contact_by_id(contact_id)
+    if contact is None:
+        raise Http404("No such contact.")
+    return contact
+
+
+class ContactApi(APIView):
+    permission_classes = [requires(Capability.ANSWER_CONVERSATIONS)]
+
+    @extend_schema(responses=ContactSerializer)
+    def get(self, request: Request, contact_id: uuid.UUID) -> Response:
+        return Response(ContactSerializer(contact_or_404(contact_id)).data)
+
+    @extend_schema(request=ContactSerializer, responses=ContactSerializer)
+    def patch(self, request: Request, contact_id: uuid.UUID) -> Response:
+        contact = contact_or_404(contact_id)
+        data = ContactSerializer(contact, data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        return Response(ContactSerializer(contact_saved(contact=contact, **data.validated_data)).data)
+
+    @extend_schema(responses={204: None}, description="Delete the person with their conversations and memory.")
+    def delete(self, request: Request, contact_id: uuid.UUID) -> Response:
+        services.contact_delete(contact=contact_or_404(contact_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TagsIn(serializers.Serializer):
+    tags = serializers.ListField(child=serializers.CharField(max_length=40), min_length=1, max_length=30)
+
+
+class ContactTagsApi(APIView):
+    permission_classes = [requires(Capability.ANSWER_CONVERSATIONS)]
+
+    @extend_schema(request=TagsIn, responses=ContactSerializer, description="Add tags (existing ones are kept).")
+    def post(self, request: Request, contact_id: uuid.UUID) -> Response:
+        data = TagsIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        contact = services.contact_tags_add(contact=contact_or_404(contact_id), tags=data.validated_data["tags"])
+        return Response(ContactSerializer(contact).data)
+
+
+class ContactTagApi(APIView):
+    permission_classes = [requires(Capability.ANSWER_CONVERSATIONS)]
+
+    @extend_schema(responses=ContactSerializer)
+    def delete(self, request: Request, contact_id: uuid.UUID, tag: str) -> Response:
+        contact = services.contact_tag_remove(contact=contact_or_404(contact_id), tag=tag)
+        return Response(ContactSerializer(contact).data)
+
+
+IMPORT_MAX_BYTES = 5 * 1024 * 1024
+IMPORT_MAX_ROWS = 20_000
+
+
+class ContactImportIn(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="CSV with a header row; columns: external_id, email, phone, display_name, tags (separated by ;)."
+    )
+
+
+class ImportErrorOut(serializers.Serializer):
+    line = serializers.IntegerField()
+    message = serializers.CharField()
+
+
+class ContactImportOut(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    errors = ImportErrorOut(many=True)
+
+
+class ContactImportApi(APIView):
+    """Bring your client list: rows that match an existing contact update it, bad rows are reported."""
+
+    permission_classes = [requires(Capability.ANSWER_CONVERSATIONS)]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request={"multipart/form-data": ContactImportIn}, responses=ContactImportOut)
+    def post(self, request: Request) -> Response:
+        data = ContactImportIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        if upload.size > IMPORT_MAX_BYTES:
+            raise serializers.ValidationError({"file": [f"Up to {IMPORT_MAX_BYTES // (1024 * 1024)} MB per import."]})
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise serializers.ValidationError({"file": ["Save the file as CSV in UTF-8."]}) from exc
+        reader = csv.DictReader(io.StringIO(text))
+        columns = {(name or "").strip().lower() for name in reader.fieldnames or []}
+        if not columns & {"external_id", "email", "phone"}:
+            raise serializers.ValidationError(
+                {"file": ["The first line must name the columns: external_id, email or phone (and more)."]}
+            )
+        try:
+            rows = [
+                {(k or "").strip().lower(): (v if isinstance(v, str) else "") for k, v in row.items()} for row in reader
+            ]
+        except csv.Error as exc:
+            raise serializers.ValidationError({"file": [f"This is not a readable CSV file ({exc})."]}) from exc
+        if len(rows) > IMPORT_MAX_ROWS:
+            raise serializers.ValidationError({"file": [f"Up to {IMPORT_MAX_ROWS} rows per import."]})
+        return Response(services.contacts_import(rows=rows))
+
+
+# --- Widgets -------------------------------------------------------------------------------------
+
+
+class WidgetSerializer(serializers.ModelSerializer):
+    allowed_origins = serializers.ListField(child=serializers.CharField(max_length=300), max_length=20, required=False)
+    snippet = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Widget
+        fields = [
+            "id", "key", "name", "greeting", "avatar", "color", "text_color", "position", "allowed_origins",
+            "snippet", "created_at",
+        ]  # fmt: skip
+        read_only_fields = ["id", "key", "snippet", "created_at"]
+
+    def get_snippet(self, widget: Widget) -> str:
+        src = self.context["request"].build_absolute_uri(f"/widget/{widget.key}.js")
+        return f'<script src="{src}" async></script>'
+
+
+class WidgetsApi(ContentPermissions, generics.ListAPIView):
+    queryset = Widget.objects.none()
+    serializer_class = WidgetSerializer
+    ordering_fields = ["created_at"]
+    ordering = ["created_at"]
+
+    def get_queryset(self) -> QuerySet:
+        from conversations.selectors import widget_first
+
+        widget_first()  # every creator has one to show
+        return Widget.objects.all()
+
+
+class WidgetApi(ContentPermissions, APIView):
+    parser_classes = [JSONParser]
+
+    def _widget(self, widget_id: uuid.UUID) -> Widget:
+        widget = Widget.objects.filter(pk=widget_id).first()
+        if widget is None:
+            raise Http404("No such widget.")
+        return widget
+
+    @extend_schema(responses=WidgetSerializer)
+    def get(self, request: Request, widget_id: uuid.UUID) -> Response:
+        return Response(WidgetSerializer(self._widget(widget_id), context={"request": request}).data)
+
+    @extend_schema(request=WidgetSerializer, responses=WidgetSerializer)
+    def patch(self, request: Request, widget_id: uuid.UUID) -> Response:
+        widget = self._widget(widget_id)
+        data = WidgetSerializer(widget, data=request.data, partial=True, context={"request": request})
+        data.is_valid(raise_exception=True)
+        # One set of rules for the hub form and the API.
+        fields = {name: getattr(widget, name) for name in WidgetForm.Meta.fields}
+        fields.update(data.validated_data)
+        fields["allowed_origins"] = "\n".join(fields["allowed_origins"])
+        form = WidgetForm(fields, instance=widget)
+        if not form.is_valid():
+            errors = form.errors.get_json_data()
+            raise serializers.ValidationError({field: [e["message"] for e in items] for field, items in errors.items()})
+        return Response(WidgetSerializer(form.save(), context={"request": request}).data)

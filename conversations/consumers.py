@@ -69,7 +69,7 @@ async def in_schema(schema: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
     return await asyncio.get_running_loop().run_in_executor(DB_POOL, call)
 
 
-def _reply_in_thread(schema: str, message_id: Any, on_piece: Any) -> Any:
+def reply_in_thread(schema: str, message_id: Any, on_piece: Any) -> Any:
     _usable_connection()
     with schema_context(schema):
         reply = services.reply_generate(message_id=message_id, on_piece=on_piece)
@@ -263,7 +263,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         def on_piece(piece: str) -> None:
             loop.call_soon_threadsafe(pieces.put_nowait, piece)
 
-        future = loop.run_in_executor(REPLY_POOL, _reply_in_thread, self.schema, message_id, on_piece)
+        future = loop.run_in_executor(REPLY_POOL, reply_in_thread, self.schema, message_id, on_piece)
         future.add_done_callback(lambda _: pieces.put_nowait(_DONE))
         await self.send_json({"type": "typing", "on": True, "reply_to": message_id})
         while (piece := await pieces.get()) is not _DONE:

@@ -19,10 +19,13 @@ class Contact(models.Model):
     display_name = models.CharField(max_length=120, blank=True)
     # A web visitor who has not confirmed an email yet: known only by the devices in WebVisitor.
     anonymous = models.BooleanField(default=False)
+    # The creator's own labels ("vip", "program-a"), for lists, filters and later for programs.
+    tags = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     last_seen_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        indexes = [models.Index(fields=["-created_at"], name="contact_newest_first")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(external_id__isnull=False)
@@ -142,6 +145,7 @@ class Conversation(models.Model):
 
     class Meta:
         ordering = ["-updated_at"]
+        indexes = [models.Index(fields=["-updated_at"], name="conversation_latest_first")]
 
     def __str__(self) -> str:
         return f"{self.contact} · {self.outlet}"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from conversations.models import Contact, ContactMemory, Conversation, Message, Widget
 
@@ -66,3 +67,32 @@ def contact_memory(contact: Contact, memory_id: Any) -> ContactMemory | None:
 
 def conversation_message(conversation: Conversation, message_id: Any) -> Message | None:
     return conversation.messages.filter(pk=parsed_uuid(message_id)).first()
+
+
+def conversations_for_api() -> QuerySet[Conversation]:
+    """Every conversation with its counts and last line as per-row subqueries, so a page of 50
+    costs the same with ten rows or a million (Postgres evaluates them after the LIMIT)."""
+    messages = Message.objects.filter(conversation=OuterRef("pk"))
+    last = messages.order_by("-created_at")
+
+    def counted(queryset: QuerySet[Message]) -> Coalesce:
+        total = queryset.order_by().values("conversation").annotate(n=Count("pk")).values("n")
+        return Coalesce(Subquery(total, output_field=IntegerField()), Value(0))
+
+    unread = messages.filter(author=Message.Author.USER).filter(
+        Q(conversation__last_read_at__isnull=True) | Q(created_at__gt=OuterRef("last_read_at"))
+    )
+    return Conversation.objects.select_related("contact").annotate(
+        message_count=counted(messages),
+        unread=counted(unread),
+        last_text=Subquery(last.values("text")[:1]),
+        last_author=Subquery(last.values("author")[:1]),
+    )
+
+
+def conversation_for_api(conversation_id: Any) -> Conversation | None:
+    return conversations_for_api().filter(pk=parsed_uuid(conversation_id)).first()
+
+
+def contacts_list() -> QuerySet[Contact]:
+    return Contact.objects.all()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import django_filters
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -47,12 +49,27 @@ def refused(code: str, message: str, http_status: int) -> Response:
     return Response({"error": {"code": code, "message": message, "fields": {}}}, status=http_status)
 
 
-class DocumentsApi(ContentPermissions, APIView):
-    parser_classes = [MultiPartParser, FormParser]
+class DocumentFilter(django_filters.FilterSet):
+    tag = django_filters.CharFilter(method="with_tag", max_length=40, help_text="Only documents with this tag.")
+    title = django_filters.CharFilter(lookup_expr="icontains", max_length=200, help_text="Part of the title.")
+    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt")
 
-    @extend_schema(responses=DocumentOut(many=True))
-    def get(self, request: Request) -> Response:
-        return Response(DocumentOut(documents_list(), many=True).data)
+    class Meta:
+        model = Document
+        fields = ["status", "kind"]
+
+    def with_tag(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(tags__contains=[value])
+
+
+class DocumentsApi(ContentPermissions, generics.ListAPIView):
+    parser_classes = [MultiPartParser, FormParser]
+    serializer_class = DocumentOut
+    filterset_class = DocumentFilter
+    ordering_fields = ["created_at", "updated_at", "title"]
+
+    def get_queryset(self) -> QuerySet:
+        return documents_list()
 
     @extend_schema(request={"multipart/form-data": DocumentIn}, responses={202: DocumentOut, 200: DocumentOut})
     def post(self, request: Request) -> Response:
@@ -187,14 +204,15 @@ class CuratedAnswerSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "hits", "created_at", "updated_at"]
 
 
-class CuratedAnswersApi(ContentPermissions, APIView):
+class CuratedAnswersApi(ContentPermissions, generics.ListAPIView):
     """Approved answers: a user question close enough to `question` gets `answer`, word for word."""
 
     parser_classes = [JSONParser]
+    serializer_class = CuratedAnswerSerializer
+    ordering_fields = ["created_at", "updated_at", "hits"]
 
-    @extend_schema(responses=CuratedAnswerSerializer(many=True))
-    def get(self, request: Request) -> Response:
-        return Response(CuratedAnswerSerializer(CuratedAnswer.objects.all(), many=True).data)
+    def get_queryset(self) -> QuerySet:
+        return CuratedAnswer.objects.all()
 
     @extend_schema(request=CuratedAnswerSerializer, responses={201: CuratedAnswerSerializer})
     def post(self, request: Request) -> Response:

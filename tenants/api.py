@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,14 +18,23 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenRefreshView
 
 from tenants.api_errors import Conflict
-from tenants.models import Creator, Invitation, Membership
+from tenants.models import ApiKey, Creator, Invitation, Membership
 from tenants.permissions import request_membership, requires
 from tenants.roles import Capability, Role
-from tenants.selectors import creator_by_slug, creator_memberships_for_user, open_invitations, team_members
+from tenants.selectors import (
+    api_key_get,
+    api_keys_for,
+    creator_by_slug,
+    creator_memberships_for_user,
+    open_invitations,
+    team_members,
+)
 from tenants.services import (
     EmailTaken,
     SlugTaken,
     TeamRuleBroken,
+    api_key_create,
+    api_key_revoke,
     creator_signup,
     creator_token_pair,
     invitation_create,
@@ -165,12 +177,16 @@ class MeApi(APIView):
         )
 
 
-class TeamMembersApi(APIView):
+class TeamMembersApi(generics.ListAPIView):
+    queryset = Membership.objects.none()  # names the model for the schema; get_queryset scopes it
     permission_classes = [requires(Capability.MANAGE_TEAM)]
+    serializer_class = MemberOut
+    filterset_fields = ["role"]
+    ordering_fields = ["created_at"]
+    ordering = ["created_at"]
 
-    @extend_schema(responses=MemberOut(many=True))
-    def get(self, request: Request) -> Response:
-        return Response(MemberOut(team_members(creator=request.tenant), many=True).data)
+    def get_queryset(self) -> QuerySet:
+        return team_members(creator=self.request.tenant)
 
 
 class RoleIn(serializers.Serializer):
@@ -217,12 +233,15 @@ class InvitationOut(serializers.ModelSerializer):
         fields = ["id", "email", "role", "created_at", "expires_at"]
 
 
-class InvitationsApi(APIView):
+class InvitationsApi(generics.ListAPIView):
+    queryset = Invitation.objects.none()
     permission_classes = [requires(Capability.MANAGE_TEAM)]
+    serializer_class = InvitationOut
+    filterset_fields = ["role"]
+    ordering_fields = ["created_at", "expires_at"]
 
-    @extend_schema(responses=InvitationOut(many=True))
-    def get(self, request: Request) -> Response:
-        return Response(InvitationOut(open_invitations(creator=request.tenant), many=True).data)
+    def get_queryset(self) -> QuerySet:
+        return open_invitations(creator=self.request.tenant)
 
     @extend_schema(request=InvitationIn, responses={201: InvitationOut})
     def post(self, request: Request) -> Response:
@@ -244,4 +263,65 @@ class InvitationApi(APIView):
         if invitation is None:
             raise Http404("No such open invitation.")
         invitation_revoke(invitation=invitation)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ApiKeyOut(serializers.ModelSerializer):
+    created_by = serializers.EmailField(source="created_by.email")
+    active = serializers.BooleanField(source="is_active")
+
+    class Meta:
+        model = ApiKey
+        fields = ["id", "name", "prefix", "scope", "active", "created_by", "created_at", "last_used_at", "revoked_at"]
+
+
+class ApiKeyIn(serializers.Serializer):
+    name = serializers.CharField(max_length=80)
+    scope = serializers.ChoiceField(choices=ApiKey.Scope.choices, default=ApiKey.Scope.READ)
+
+
+class ApiKeyCreatedOut(ApiKeyOut):
+    key = serializers.CharField(help_text="The whole key. Shown this once: store it now.")
+
+    class Meta(ApiKeyOut.Meta):
+        fields = [*ApiKeyOut.Meta.fields, "key"]
+
+
+class ApiKeysApi(generics.ListAPIView):
+    """Keys for your own servers. Owners manage them; each acts with its maker's role, capped by its scope."""
+
+    permission_classes = [requires(Capability.MANAGE_TEAM)]
+    queryset = ApiKey.objects.none()
+    serializer_class = ApiKeyOut
+    filterset_fields = ["scope"]
+    ordering_fields = ["created_at", "last_used_at"]
+
+    def get_queryset(self) -> QuerySet:
+        return api_keys_for(creator=self.request.tenant)
+
+    @extend_schema(request=ApiKeyIn, responses={201: ApiKeyCreatedOut})
+    def post(self, request: Request) -> Response:
+        data = ApiKeyIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        key, secret = api_key_create(creator=request.tenant, created_by=request.user, **data.validated_data)
+        key.key = secret
+        return Response(ApiKeyCreatedOut(key).data, status=status.HTTP_201_CREATED)
+
+
+class ApiKeyApi(APIView):
+    permission_classes = [requires(Capability.MANAGE_TEAM)]
+
+    def _key(self, request: Request, key_id: uuid.UUID) -> ApiKey:
+        key = api_key_get(creator=request.tenant, key_id=key_id)
+        if key is None:
+            raise Http404("No such API key.")
+        return key
+
+    @extend_schema(responses=ApiKeyOut)
+    def get(self, request: Request, key_id: uuid.UUID) -> Response:
+        return Response(ApiKeyOut(self._key(request, key_id)).data)
+
+    @extend_schema(responses={204: None}, description="Revoke the key: it is refused from now on.")
+    def delete(self, request: Request, key_id: uuid.UUID) -> Response:
+        api_key_revoke(key=self._key(request, key_id))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from tenants.models import Creator
+from tenants.models import ApiKey, Creator
 from tenants.roles import Capability
 from tenants.selectors import membership_for
 
@@ -29,6 +30,8 @@ class IsCreatorMember(BasePermission):
     def has_permission(self, request: Request, view: Any) -> bool:
         if not request.user or not request.user.is_authenticated:
             return False
+        if isinstance(request.auth, ApiKey) and not request.auth.allows_method(request.method):
+            raise PermissionDenied("This API key is read-only.", code="read_only_key")
         return request_membership(request) is not None
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from tenants.models import Creator, Invitation, Membership, User, hash_invitation_token
+from tenants.models import ApiKey, Creator, Invitation, Membership, User, hash_api_key_secret, hash_invitation_token
 
 
 def creator_memberships_for_user(*, user: User) -> QuerySet[Membership]:
@@ -75,3 +75,24 @@ def platform_usage(*, days: int = 30) -> dict[str, Any]:
             accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
         ).count(),
     }
+
+
+def api_keys_for(*, creator: Creator) -> QuerySet[ApiKey]:
+    return ApiKey.objects.filter(creator=creator).select_related("created_by")
+
+
+def api_key_get(*, creator: Creator, key_id: Any) -> ApiKey | None:
+    return api_keys_for(creator=creator).filter(pk=key_id).first()
+
+
+def api_key_for_secret(*, raw_key: str) -> ApiKey | None:
+    """The active key a presented `ck_<prefix>.<secret>` stands for, compared in constant time."""
+    import hmac
+
+    prefix, _, secret = raw_key.partition(".")
+    if not prefix.startswith("ck_") or not secret or len(raw_key) > 200:
+        return None
+    key = ApiKey.objects.filter(prefix=prefix, revoked_at__isnull=True).select_related("created_by").first()
+    if key is None or not hmac.compare_digest(key.secret_hash, hash_api_key_secret(secret)):
+        return None
+    return key

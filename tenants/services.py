@@ -17,7 +17,16 @@ from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from tenants.models import Creator, Domain, Invitation, Membership, User, hash_invitation_token
+from tenants.models import (
+    ApiKey,
+    Creator,
+    Domain,
+    Invitation,
+    Membership,
+    User,
+    hash_api_key_secret,
+    hash_invitation_token,
+)
 from tenants.roles import Role
 from tenants.selectors import membership_for
 from tenants.validators import schema_name_for_slug, validate_creator_slug
@@ -142,6 +151,43 @@ def creator_token_pair(*, user: User, creator: Creator) -> dict[str, str]:
     refresh = RefreshToken.for_user(user)
     refresh[CREATOR_CLAIM] = creator.schema_name
     return {"access": str(refresh.access_token), "refresh": str(refresh), "creator": creator.slug}
+
+
+API_KEY_TOUCH_SECONDS = 60
+
+
+def api_key_create(*, creator: Creator, created_by: User, name: str, scope: str) -> tuple[ApiKey, str]:
+    """Make a key and return it with its full secret, which is shown this once and never stored."""
+    if scope not in ApiKey.Scope.values:
+        raise ValidationError({"scope": f"Choose one of: {', '.join(ApiKey.Scope.values)}."})
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Give the key a name, so you know later where it is used."})
+    prefix, secret = f"ck_{secrets.token_hex(6)}", secrets.token_urlsafe(32)
+    key = ApiKey.objects.create(
+        creator=creator,
+        name=name[:80],
+        prefix=prefix,
+        secret_hash=hash_api_key_secret(secret),
+        scope=scope,
+        created_by=created_by,
+    )
+    return key, f"{prefix}.{secret}"
+
+
+def api_key_revoke(*, key: ApiKey) -> ApiKey:
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+    return key
+
+
+def api_key_touch(*, key: ApiKey) -> None:
+    """Record use, at most once a minute per key, so a busy key does not write on every request."""
+    now = timezone.now()
+    if key.last_used_at is None or now - key.last_used_at > timedelta(seconds=API_KEY_TOUCH_SECONDS):
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now
 
 
 def invitation_create(*, creator: Creator, invited_by: User, email: str, role: str) -> tuple[Invitation, str]:

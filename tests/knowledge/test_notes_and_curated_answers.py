@@ -54,7 +54,7 @@ def test_a_pinned_answer_is_used_for_close_questions_and_counts_its_hits(knowled
         assert reply["text"] == "Write to hola@example.com before the 25th."
         assert reply["citations"][0]["title"] == "Approved answer"
     assert chat(alpha, "What is the capital of France?").json()["reply"]["grounded"] is False
-    listed = client.get("/api/v1/curated-answers", **headers).json()
+    listed = client.get("/api/v1/curated-answers", **headers).json()["results"]
     assert listed[0]["hits"] == 2
 
 
@@ -81,7 +81,7 @@ def test_analysts_cannot_pin_answers_and_other_creators_cannot_see_them(knowledg
         "/api/v1/curated-answers", body, content_type="application/json", **owner_headers
     ).json()
     beta_client, beta_headers = api(beta, "owner")
-    assert beta_client.get("/api/v1/curated-answers", **beta_headers).json() == []
+    assert beta_client.get("/api/v1/curated-answers", **beta_headers).json()["results"] == []
     assert beta_client.delete(f"/api/v1/curated-answers/{created['id']}", **beta_headers).status_code == 404
     with tenant_context(alpha.creator):
         assert CuratedAnswer.objects.count() == 1

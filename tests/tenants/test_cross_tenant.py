@@ -11,13 +11,17 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django_tenants.utils import tenant_context
 
 from coaching.models import Persona
-from tenants.models import Invitation, Membership
-from tenants.services import handoff_token_create, invitation_create
+from conversations.models import Contact, Conversation, Message
+from conversations.selectors import widget_first
+from tenants.models import ApiKey, Invitation, Membership
+from tenants.services import api_key_create, handoff_token_create, invitation_create
 from tests.conftest import client_for
 from tests.factories import bearer, host
 
 pytestmark = pytest.mark.django_db
-OPEN_ROUTES = {"healthz", "api/v1/token", "api/v1/token/refresh", "api/v1/schema/", "api/v1/docs/"}
+OPEN_ROUTES = {
+    "healthz", "api/v1/token", "api/v1/token/refresh", "api/v1/schema/", "api/v1/docs/", "api/v1/redoc/",
+}  # fmt: skip
 # The companion app's shell is public on every creator's host (end users sign in there): it may
 # answer anyone, but never with anything of another creator's.
 END_USER_PAGES = {"app/", "app/sign-in/", "app/manifest.webmanifest", "app/sw.js", "app/offline/"}
@@ -39,7 +43,8 @@ def tenant_routes(resolver: URLResolver | None = None, prefix: str = "") -> list
 
 def fill(route: str, ids: dict[str, object]) -> str:
     for name, value in ids.items():
-        route = route.replace(f"<int:{name}>", str(value)).replace(f"<str:{name}>", str(value))
+        for converter in ("int", "str", "uuid"):
+            route = route.replace(f"<{converter}:{name}>", str(value))
     return "/" + route
 
 
@@ -48,10 +53,24 @@ def alpha_ids(alpha):
     invitation, token = invitation_create(
         creator=alpha.creator, invited_by=alpha.owner, email="new@example.com", role="coach"
     )
+    key, secret = api_key_create(creator=alpha.creator, created_by=alpha.owner, name="server", scope="read_write")
+    with tenant_context(alpha.creator):
+        contact = Contact.objects.create(email="canary-person@example.com", tags=["canary"])
+        conversation = Conversation.objects.create(contact=contact)
+        message = Message.objects.create(conversation=conversation, author="ai", text="canary reply")
+        widget = widget_first()
     return {
         "membership_id": Membership.objects.get(creator=alpha.creator, user=alpha.coach).pk,
         "invitation_id": invitation.pk,
         "token": token,
+        "key_id": key.pk,
+        "api_key": secret,
+        "contact_id": contact.pk,
+        "conversation_id": conversation.pk,
+        "message_id": message.pk,
+        "widget_id": widget.pk,
+        "tag": "canary",
+        "document_id": "00000000-0000-0000-0000-000000000000",
     }
 
 
@@ -72,13 +91,20 @@ def test_alphas_owner_gets_nothing_from_betas_host(alpha, beta, alpha_ids, metho
         path = fill(route, alpha_ids)
         with_jwt = getattr(jwt_client, method)(path, **bearer(alpha.owner, alpha.creator))
         with_session = getattr(session_client, method)(path)
-        for response in (with_jwt, with_session):
+        with_key = getattr(jwt_client, method)(path, HTTP_AUTHORIZATION=f"Api-Key {alpha_ids['api_key']}")
+        for response in (with_jwt, with_session, with_key):
             if route not in END_USER_PAGES:
                 assert response.status_code in (302, 400, 401, 403, 404, 405), (method, path, response.status_code)
             assert response.status_code < 500, (method, path)
             assert alpha.creator.name not in response.content.decode(), (method, path)
     assert Membership.objects.filter(creator=alpha.creator).count() == 3
     assert Invitation.objects.get(pk=alpha_ids["invitation_id"]).is_open()
+    assert ApiKey.objects.get(pk=alpha_ids["key_id"]).is_active
+    with tenant_context(alpha.creator):
+        contact = Contact.objects.get(pk=alpha_ids["contact_id"])
+        assert contact.tags == ["canary"]
+        assert Conversation.objects.get(pk=alpha_ids["conversation_id"]).handler == "ai"
+        assert Message.objects.filter(conversation_id=alpha_ids["conversation_id"]).count() == 1
 
 
 def test_betas_owner_cannot_touch_alphas_objects_by_id(alpha, beta, alpha_ids):

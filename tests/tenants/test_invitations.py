@@ -118,10 +118,10 @@ def test_the_api_invites_and_lists_open_invitations(alpha, run_jobs):
     assert created.status_code == 201
     assert created.json()["email"] == "sam@example.com"
     assert [m.to for m in mail.outbox] == [["sam@example.com"]]
-    listed = api.get("/api/v1/team/invitations", **headers).json()
+    listed = api.get("/api/v1/team/invitations", **headers).json()["results"]
     assert [i["email"] for i in listed] == ["sam@example.com"]
     assert api.delete(f"/api/v1/team/invitations/{created.json()['id']}", **headers).status_code == 204
-    assert api.get("/api/v1/team/invitations", **headers).json() == []
+    assert api.get("/api/v1/team/invitations", **headers).json()["results"] == []
 
 
 def test_the_password_of_a_new_member_must_be_strong(alpha, run_jobs):

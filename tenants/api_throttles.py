@@ -1,0 +1,50 @@
+"""Rate limits for API v1: one budget per credential (API key or person) and one per client IP.
+
+Counters live in the shared cache, whose keys carry the creator's schema, so one creator's
+traffic never spends another's budget. DRF answers 429 with Retry-After when a budget is spent.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from redis.exceptions import RedisError
+from rest_framework.request import Request
+from rest_framework.throttling import SimpleRateThrottle
+
+from tenants.models import ApiKey
+
+logger = logging.getLogger(__name__)
+
+
+class CacheOutageTolerantThrottle(SimpleRateThrottle):
+    """With the cache down, let requests through rather than fail them: the API keeps answering
+    (the chat keeps working through a Redis outage) and limits come back with the cache."""
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        try:
+            return super().allow_request(request, view)
+        except RedisError as exc:
+            logger.warning("rate limit not checked, cache unavailable: %s", type(exc).__name__)
+            return True
+
+
+class PerCredentialThrottle(CacheOutageTolerantThrottle):
+    scope = "api_credential"
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        if isinstance(request.auth, ApiKey):
+            ident = f"key:{request.auth.pk}"
+        elif request.user and request.user.is_authenticated:
+            ident = f"user:{request.user.pk}"
+        else:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class PerIpThrottle(CacheOutageTolerantThrottle):
+    scope = "api_ip"
+
+    def get_cache_key(self, request: Request, view: Any) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
