@@ -123,7 +123,10 @@ def contact_save(
         if value is None:
             continue
         if value.strip():
-            setattr(contact, field, normalize_contact_reference(**{field: value})[field])
+            try:
+                setattr(contact, field, normalize_contact_reference(**{field: value})[field])
+            except ValidationError as exc:
+                raise ValidationError({field: exc.messages}) from exc
         else:
             setattr(contact, field, None)
     if contact.external_id is None and contact.email is None and contact.phone is None and not contact.anonymous:
