@@ -16,6 +16,8 @@ from tenants.roles import Capability
 
 
 class PersonaSerializer(serializers.ModelSerializer):
+    updated_by_email = serializers.CharField(read_only=True, help_text="Who edited last; empty before any edit.")
+
     class Meta:
         model = Persona
         fields = ["coach_name", "greeting", "voice", "rules", "updated_at", "updated_by_email"]

@@ -14,8 +14,7 @@ import django_filters
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404, StreamingHttpResponse
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -34,6 +33,7 @@ from conversations.selectors import (
     conversations_for_api,
 )
 from tenants.api_errors import Conflict
+from tenants.api_filters import UtcDateTimeFilter
 from tenants.permissions import ContentPermissions, requires
 from tenants.roles import Capability
 
@@ -141,7 +141,13 @@ class ChatStreamApi(APIView):
         examples=[CHAT_EXAMPLE],
         responses={
             (200, "text/event-stream"): OpenApiResponse(
-                OpenApiTypes.STR,
+                inline_serializer(
+                    "ChatStreamEvent",
+                    {
+                        "event": serializers.ChoiceField(choices=["conversation", "token", "done", "error"]),
+                        "data": serializers.CharField(help_text="The event's JSON payload."),
+                    },
+                ),
                 description="Events: `conversation` {id, handler}; `token` {text} (repeated); "
                 "`done` {reply: the stored reply with citations, or null}; `error` {code, message}.",
             )
@@ -200,7 +206,7 @@ class ConversationOut(serializers.ModelSerializer):
 
 class ConversationFilter(django_filters.FilterSet):
     contact = django_filters.UUIDFilter(field_name="contact_id")
-    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt")
+    updated_after = UtcDateTimeFilter(field_name="updated_at", lookup_expr="gt")
     unread = django_filters.BooleanFilter(method="with_unread", help_text="Only those with unread messages.")
 
     class Meta:
@@ -274,7 +280,7 @@ class MessageIn(serializers.Serializer):
 
 
 class MessageFilter(django_filters.FilterSet):
-    after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gt")
+    after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gt")
 
     class Meta:
         model = Message
@@ -357,7 +363,7 @@ class ContactSerializer(serializers.ModelSerializer):
 class ContactFilter(django_filters.FilterSet):
     tag = django_filters.CharFilter(method="with_tag", max_length=40)
     q = django_filters.CharFilter(method="matching", max_length=100, help_text="Part of a name, email or phone.")
-    seen_after = django_filters.IsoDateTimeFilter(field_name="last_seen_at", lookup_expr="gt")
+    seen_after = UtcDateTimeFilter(field_name="last_seen_at", lookup_expr="gt")
 
     class Meta:
         model = Contact

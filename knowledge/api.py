@@ -26,6 +26,7 @@ from knowledge.services import (
 )
 from knowledge.uploads import UploadRefused
 from knowledge.vectors import VectorStoreUnavailable
+from tenants.api_filters import UtcDateTimeFilter
 from tenants.permissions import ContentPermissions, requires
 from tenants.roles import Capability
 
@@ -52,7 +53,7 @@ def refused(code: str, message: str, http_status: int) -> Response:
 class DocumentFilter(django_filters.FilterSet):
     tag = django_filters.CharFilter(method="with_tag", max_length=40, help_text="Only documents with this tag.")
     title = django_filters.CharFilter(lookup_expr="icontains", max_length=200, help_text="Part of the title.")
-    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt")
+    updated_after = UtcDateTimeFilter(field_name="updated_at", lookup_expr="gt")
 
     class Meta:
         model = Document

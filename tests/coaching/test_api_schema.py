@@ -1,0 +1,56 @@
+"""Every endpoint of API v1, fuzzed from its own OpenAPI schema as an authenticated creator:
+no server errors, and no answer that breaks the schema it is documented with."""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from drf_spectacular.generators import SchemaGenerator
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+from schemathesis.checks import not_a_server_error, response_schema_conformance
+
+from coaching.wsgi import application
+from tenants.api_throttles import PerCredentialThrottle, PerIpThrottle
+from tests.factories import bearer
+
+pytestmark = pytest.mark.django_db
+UNLIMITED = {"api_credential": "100000/minute", "api_ip": "100000/minute"}
+
+# The same document /api/v1/schema/ serves on a creator's host (a test below proves it).
+schema = schemathesis.openapi.from_dict(SchemaGenerator(urlconf="coaching.urls_tenant").get_schema(public=True))
+schema.app = application
+
+
+@pytest.fixture
+def creator_headers(alpha, knowledge, monkeypatch):
+    monkeypatch.setattr(PerCredentialThrottle, "THROTTLE_RATES", UNLIMITED)
+    monkeypatch.setattr(PerIpThrottle, "THROTTLE_RATES", UNLIMITED)
+    # As Django's test client does: requests must not close the test's connection (and transaction).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield {"Host": alpha.creator.hostname, "Authorization": bearer(alpha.owner, alpha.creator)["HTTP_AUTHORIZATION"]}
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+def test_the_fuzzed_schema_is_the_one_the_api_serves(alpha):
+    from django.test import Client
+
+    from tests.factories import host
+
+    served = Client(**host(alpha.creator)).get("/api/v1/schema/?format=json").json()
+    assert served["paths"].keys() == schema.raw_schema["paths"].keys()
+    assert served["openapi"].startswith("3.1")
+
+
+@schema.parametrize()
+@hypothesis_settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+def test_the_api_keeps_its_own_schema(case, creator_headers):
+    case.call_and_validate(headers=creator_headers, checks=[not_a_server_error, response_schema_conformance])
