@@ -3,6 +3,8 @@ no server errors, and no answer that breaks the schema it is documented with."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
@@ -48,7 +50,7 @@ def test_the_fuzzed_schema_is_the_one_the_api_serves(alpha):
 
 @schema.parametrize()
 @hypothesis_settings(
-    max_examples=12,
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "12")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
