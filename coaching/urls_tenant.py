@@ -98,6 +98,8 @@ hub = [
     path("inbox/<str:conversation_id>/", conversations_views.conversation_detail, name="hub-conversation"),
     path("inbox/<str:conversation_id>/act/", conversations_views.conversation_act, name="hub-conversation-act"),
     path("team/", tenants_views.team, name="hub-team"),
+    path("api-keys/", tenants_views.api_keys, name="hub-api-keys"),
+    path("api-keys/<uuid:key_id>/revoke/", tenants_views.api_key_revoke_view, name="hub-api-key-revoke"),
     path("team/<int:membership_id>/", tenants_views.team_member_update, name="hub-team-member"),
     path(
         "team/invitations/<int:invitation_id>/withdraw/",

@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
-from tenants.models import Creator, User
+from tenants.models import ApiKey, Creator, User
 from tenants.roles import Role
 from tenants.validators import validate_creator_slug
 
@@ -58,3 +58,8 @@ class AcceptWithNewAccountForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["password"].widget.attrs["autocomplete"] = "new-password"
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(max_length=80, help_text="Where the key will be used, e.g. “Zapier” or “booking site”.")
+    scope = forms.ChoiceField(choices=ApiKey.Scope.choices, initial=ApiKey.Scope.READ)

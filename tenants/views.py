@@ -8,11 +8,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from tenants.forms import AcceptWithNewAccountForm, InvitationForm, RoleChangeForm
+from tenants.forms import AcceptWithNewAccountForm, ApiKeyForm, InvitationForm, RoleChangeForm
 from tenants.hub import hub_view
 from tenants.middleware import wants_json
 from tenants.roles import Capability
 from tenants.selectors import (
+    api_key_get,
+    api_keys_for,
     creator_memberships_for_user,
     invitation_by_token,
     open_invitations,
@@ -23,6 +25,8 @@ from tenants.services import (
     EmailTaken,
     HandoffInvalid,
     TeamRuleBroken,
+    api_key_create,
+    api_key_revoke,
     handoff_token_create,
     handoff_token_redeem,
     invitation_accept,
@@ -167,3 +171,30 @@ def invitation_respond(request: HttpRequest, token: str) -> HttpResponse:
             return redirect("hub-home")
     context = {"invitation": invitation, "form": form, "error": error}
     return render(request, "tenants/invitation.html", context, status=400 if error or form.errors else 200)
+
+
+@hub_view(Capability.MANAGE_TEAM)
+def api_keys(request: HttpRequest) -> HttpResponse:
+    """Keys for the creator's own servers. A new key is shown on this one answer and never again."""
+    form = ApiKeyForm(request.POST if request.method == "POST" else None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            _, new_key = api_key_create(creator=request.tenant, created_by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            form = ApiKeyForm()
+    context = {"form": form, "keys": api_keys_for(creator=request.tenant), "new_key": new_key}
+    return render(request, "tenants/api_keys.html", context, status=400 if form.errors else 200)
+
+
+@hub_view(Capability.MANAGE_TEAM)
+@require_POST
+def api_key_revoke_view(request: HttpRequest, key_id: str) -> HttpResponse:
+    key = api_key_get(creator=request.tenant, key_id=key_id)
+    if key is None:
+        return render(request, "tenants/refused.html", {"message": "No such API key."}, status=404)
+    api_key_revoke(key=key)
+    messages.success(request, f"The key “{key.name}” is revoked: requests using it are refused from now on.")
+    return redirect("hub-api-keys")

@@ -113,3 +113,23 @@ def test_keys_are_managed_only_by_owners_and_their_names_are_checked(alpha):
         **bearer(alpha.owner, alpha.creator),
     )
     assert wrong_scope.status_code == 400 and "scope" in wrong_scope.json()["error"]["fields"]
+
+
+def test_owners_make_see_and_revoke_keys_in_the_hub(alpha):
+    import re
+
+    from tests.conftest import client_for
+
+    hub = client_for(alpha.creator, alpha.owner)
+    made = hub.post("/hub/api-keys/", {"name": "Booking site", "scope": "read"})
+    assert made.status_code == 200
+    secret = re.search(r'data-testid="new-key">([^<]+)<', made.content.decode()).group(1)
+    assert "never" in made.content.decode()
+    assert Client(**host(alpha.creator)).get("/api/v1/persona", **with_key(secret)).status_code == 200
+    page = hub.get("/hub/api-keys/").content.decode()
+    assert secret not in page and "Booking site" in page and "ago" in page and "never" not in page
+    key = ApiKey.objects.get(name="Booking site")
+    assert hub.post(f"/hub/api-keys/{key.pk}/revoke/").status_code == 302
+    assert Client(**host(alpha.creator)).get("/api/v1/persona", **with_key(secret)).status_code == 401
+    assert client_for(alpha.creator, alpha.coach).get("/hub/api-keys/").status_code == 403
+    assert client_for(alpha.creator, alpha.owner).post("/hub/api-keys/", {"name": ""}).status_code == 400
