@@ -302,7 +302,11 @@ class MessagesApi(generics.ListAPIView):
             return Message.objects.none()
         return conversation_or_404(self.kwargs["conversation_id"]).messages.all()
 
-    @extend_schema(request=MessageIn, responses={201: MessageOut})
+    @extend_schema(
+        request=MessageIn,
+        responses={201: MessageOut},
+        examples=[OpenApiExample("Answer as the team", value={"text": "Hi Sam, Ana here."}, request_only=True)],
+    )
     def post(self, request: Request, conversation_id: uuid.UUID) -> Response:
         data = MessageIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -394,7 +398,17 @@ class ContactsApi(generics.ListAPIView):
     def get_queryset(self) -> QuerySet:
         return contacts_list()
 
-    @extend_schema(request=ContactSerializer, responses={201: ContactSerializer})
+    @extend_schema(
+        request=ContactSerializer,
+        responses={201: ContactSerializer},
+        examples=[
+            OpenApiExample(
+                "A client from your booking system",
+                value={"email": "lee@example.com", "display_name": "Lee", "external_id": "crm-4411", "tags": ["vip"]},
+                request_only=True,
+            )
+        ],
+    )
     def post(self, request: Request) -> Response:
         data = ContactSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -435,7 +449,12 @@ class TagsIn(serializers.Serializer):
 class ContactTagsApi(APIView):
     permission_classes = [requires(Capability.ANSWER_CONVERSATIONS)]
 
-    @extend_schema(request=TagsIn, responses=ContactSerializer, description="Add tags (existing ones are kept).")
+    @extend_schema(
+        request=TagsIn,
+        responses=ContactSerializer,
+        description="Add tags (existing ones are kept).",
+        examples=[OpenApiExample("Enrol in a program", value={"tags": ["program-a"]}, request_only=True)],
+    )
     def post(self, request: Request, contact_id: uuid.UUID) -> Response:
         data = TagsIn(data=request.data)
         data.is_valid(raise_exception=True)

@@ -8,7 +8,7 @@ from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -299,7 +299,11 @@ class ApiKeysApi(generics.ListAPIView):
     def get_queryset(self) -> QuerySet:
         return api_keys_for(creator=self.request.tenant)
 
-    @extend_schema(request=ApiKeyIn, responses={201: ApiKeyCreatedOut})
+    @extend_schema(
+        request=ApiKeyIn,
+        responses={201: ApiKeyCreatedOut},
+        examples=[OpenApiExample("A key for Zapier", value={"name": "Zapier", "scope": "read"}, request_only=True)],
+    )
     def post(self, request: Request) -> Response:
         data = ApiKeyIn(data=request.data)
         data.is_valid(raise_exception=True)

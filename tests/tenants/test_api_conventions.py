@@ -171,3 +171,23 @@ def test_list_queries_do_not_grow_with_the_page(alpha, api, path):
     with CaptureQueriesContext(connection) as large:
         assert api.get(f"{path}?limit=50").status_code == 200
     assert len(large) == len(small) <= 14, [q["sql"][:120] for q in large.captured_queries]
+
+
+def test_a_retry_while_the_first_request_still_runs_is_told_to_wait(alpha, api):
+    from django.core.cache import cache
+    from django_tenants.utils import tenant_context
+
+    from tenants.idempotency import _cache_key
+
+    class Pending:  # the first request, as the middleware marks it while it runs
+        headers = {"Authorization": bearer(alpha.owner, alpha.creator)["HTTP_AUTHORIZATION"]}
+        COOKIES: dict = {}
+
+    body = {"email": "slow@example.com"}
+    response_first = api.post("/api/v1/contacts", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="warm")
+    with tenant_context(alpha.creator):
+        stored = cache.get(_cache_key(Pending, "warm"))
+        cache.set(_cache_key(Pending, "slow"), {**stored, "pending": True}, 60)
+    retried = api.post("/api/v1/contacts", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="slow")
+    assert response_first.status_code == 201
+    assert retried.status_code == 409 and retried.json()["error"]["code"] == "idempotency_in_progress"
