@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
@@ -40,6 +42,7 @@ class PersonaApi(ContentPermissions, APIView):
 
 
 class CheckupQuestionSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
     required_facts = serializers.ListField(child=serializers.CharField(max_length=200), max_length=20)
 
     class Meta:
@@ -67,15 +70,15 @@ class CheckupQuestionApi(APIView):
     permission_classes = [requires(Capability.EDIT_CONTENT)]
 
     @extend_schema(responses={204: None})
-    def delete(self, request: Request, question_id: int) -> Response:
-        deleted, _ = CheckupQuestion.objects.filter(pk=question_id).delete()
+    def delete(self, request: Request, question_id: uuid.UUID) -> Response:
+        deleted, _ = CheckupQuestion.objects.filter(public_id=question_id).delete()
         if not deleted:
             raise Http404("No such check-up question.")
         return Response(status=204)
 
 
 class CheckupResultOut(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = serializers.UUIDField()
     question = serializers.CharField()
     passed = serializers.BooleanField()
     missing_facts = serializers.ListField(child=serializers.CharField())

@@ -49,7 +49,7 @@ def checkup_run() -> dict[str, Any]:
         text = reply.text.casefold()
         missing = [fact for fact in item.required_facts if fact.casefold() not in text]
         results.append(
-            {"id": item.pk, "question": item.question, "passed": not missing, "missing_facts": missing,
+            {"id": item.public_id, "question": item.question, "passed": not missing, "missing_facts": missing,
              "reply": reply.text, "citations": reply.citations}
         )  # fmt: skip
     passed = sum(result["passed"] for result in results)

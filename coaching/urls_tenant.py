@@ -22,13 +22,15 @@ api_v1 = [
     path("token/refresh", tenants_api.TokenRefreshApi.as_view(), name="api-token-refresh"),
     path("me", tenants_api.MeApi.as_view(), name="api-me"),
     path("team/members", tenants_api.TeamMembersApi.as_view(), name="api-team-members"),
-    path("team/members/<int:membership_id>", tenants_api.TeamMemberApi.as_view(), name="api-team-member"),
+    path("team/members/<uuid:member_id>", tenants_api.TeamMemberApi.as_view(), name="api-team-member"),
     path("team/invitations", tenants_api.InvitationsApi.as_view(), name="api-invitations"),
-    path("team/invitations/<int:invitation_id>", tenants_api.InvitationApi.as_view(), name="api-invitation"),
+    path("team/invitations/<uuid:invitation_id>", tenants_api.InvitationApi.as_view(), name="api-invitation"),
     path("persona", coaching_api.PersonaApi.as_view(), name="api-persona"),
     path("checkup", coaching_api.CheckupApi.as_view(), name="api-checkup"),
     path("checkup/questions", coaching_api.CheckupQuestionsApi.as_view(), name="api-checkup-questions"),
-    path("checkup/questions/<int:question_id>", coaching_api.CheckupQuestionApi.as_view(), name="api-checkup-question"),
+    path(
+        "checkup/questions/<uuid:question_id>", coaching_api.CheckupQuestionApi.as_view(), name="api-checkup-question"
+    ),
     path("documents", knowledge_api.DocumentsApi.as_view(), name="api-documents"),
     path("notes", knowledge_api.NotesApi.as_view(), name="api-notes"),
     path("web-pages", knowledge_api.WebPagesApi.as_view(), name="api-web-pages"),

@@ -146,6 +146,7 @@ class TokenRefreshApi(TokenRefreshView):
 
 
 class MemberOut(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
     email = serializers.EmailField(source="user.email")
 
     class Meta:
@@ -196,17 +197,17 @@ class RoleIn(serializers.Serializer):
 class TeamMemberApi(APIView):
     permission_classes = [requires(Capability.MANAGE_TEAM)]
 
-    def _membership(self, request: Request, membership_id: int) -> Membership:
-        membership = team_members(creator=request.tenant).filter(pk=membership_id).first()
+    def _membership(self, request: Request, member_id: uuid.UUID) -> Membership:
+        membership = team_members(creator=request.tenant).filter(public_id=member_id).first()
         if membership is None:
             raise Http404("No such team member.")
         return membership
 
     @extend_schema(request=RoleIn, responses=MemberOut)
-    def patch(self, request: Request, membership_id: int) -> Response:
+    def patch(self, request: Request, member_id: uuid.UUID) -> Response:
         data = RoleIn(data=request.data)
         data.is_valid(raise_exception=True)
-        membership = self._membership(request, membership_id)
+        membership = self._membership(request, member_id)
         try:
             membership_change_role(membership=membership, role=data.validated_data["role"])
         except TeamRuleBroken as exc:
@@ -214,9 +215,9 @@ class TeamMemberApi(APIView):
         return Response(MemberOut(membership).data)
 
     @extend_schema(responses={204: None})
-    def delete(self, request: Request, membership_id: int) -> Response:
+    def delete(self, request: Request, member_id: uuid.UUID) -> Response:
         try:
-            membership_remove(membership=self._membership(request, membership_id))
+            membership_remove(membership=self._membership(request, member_id))
         except TeamRuleBroken as exc:
             raise Conflict(str(exc), code="last_owner") from exc
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -228,6 +229,8 @@ class InvitationIn(serializers.Serializer):
 
 
 class InvitationOut(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+
     class Meta:
         model = Invitation
         fields = ["id", "email", "role", "created_at", "expires_at"]
@@ -258,8 +261,8 @@ class InvitationApi(APIView):
     permission_classes = [requires(Capability.MANAGE_TEAM)]
 
     @extend_schema(responses={204: None})
-    def delete(self, request: Request, invitation_id: int) -> Response:
-        invitation = open_invitations(creator=request.tenant).filter(pk=invitation_id).first()
+    def delete(self, request: Request, invitation_id: uuid.UUID) -> Response:
+        invitation = open_invitations(creator=request.tenant).filter(public_id=invitation_id).first()
         if invitation is None:
             raise Http404("No such open invitation.")
         invitation_revoke(invitation=invitation)

@@ -134,6 +134,7 @@ class Domain(DomainMixin):
 class Membership(models.Model):
     """A person's role in one creator's team."""
 
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices)
@@ -157,6 +158,7 @@ def hash_invitation_token(token: str) -> str:
 class Invitation(models.Model):
     """An emailed offer to join a creator's team with a role. Only the token's hash is stored."""
 
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField()
     role = models.CharField(max_length=10, choices=Role.choices)

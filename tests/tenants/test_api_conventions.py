@@ -180,7 +180,7 @@ def test_a_retry_while_the_first_request_still_runs_is_told_to_wait(alpha, api):
     from tenants.idempotency import _cache_key
 
     class Pending:  # the first request, as the middleware marks it while it runs
-        headers = {"Authorization": bearer(alpha.owner, alpha.creator)["HTTP_AUTHORIZATION"]}
+        headers = {"Authorization": api.defaults["HTTP_AUTHORIZATION"]}
         COOKIES: dict = {}
 
     body = {"email": "slow@example.com"}

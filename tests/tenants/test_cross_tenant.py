@@ -44,7 +44,8 @@ def tenant_routes(resolver: URLResolver | None = None, prefix: str = "") -> list
 def fill(route: str, ids: dict[str, object]) -> str:
     for name, value in ids.items():
         for converter in ("int", "str", "uuid"):
-            route = route.replace(f"<{converter}:{name}>", str(value))
+            filled = ids.get(f"{name}:{converter}", value)  # an object's UUID where the route wants one
+            route = route.replace(f"<{converter}:{name}>", str(filled))
     return "/" + route
 
 
@@ -62,6 +63,8 @@ def alpha_ids(alpha):
     return {
         "membership_id": Membership.objects.get(creator=alpha.creator, user=alpha.coach).pk,
         "invitation_id": invitation.pk,
+        "member_id": Membership.objects.get(creator=alpha.creator, user=alpha.coach).public_id,
+        "invitation_id:uuid": invitation.public_id,
         "token": token,
         "key_id": key.pk,
         "api_key": secret,
@@ -114,14 +117,15 @@ def test_betas_owner_cannot_touch_alphas_objects_by_id(alpha, beta, alpha_ids):
     assert Membership.objects.filter(pk=membership_id).exists(), "beta's owner cannot remove alpha's coach"
     api = Client(**host(beta.creator))
     headers = bearer(beta.owner, beta.creator)
-    assert api.delete(f"/api/v1/team/members/{membership_id}", **headers).status_code == 404
+    member_id = alpha_ids["member_id"]
+    assert api.delete(f"/api/v1/team/members/{member_id}", **headers).status_code == 404
     assert (
         api.patch(
-            f"/api/v1/team/members/{membership_id}", {"role": "owner"}, content_type="application/json", **headers
+            f"/api/v1/team/members/{member_id}", {"role": "owner"}, content_type="application/json", **headers
         ).status_code
         == 404
     )
-    assert api.delete(f"/api/v1/team/invitations/{alpha_ids['invitation_id']}", **headers).status_code == 404
+    assert api.delete(f"/api/v1/team/invitations/{alpha_ids['invitation_id:uuid']}", **headers).status_code == 404
     assert Client(**host(beta.creator)).get(f"/hub/invitations/{alpha_ids['token']}/").status_code == 404
     assert Invitation.objects.get(pk=alpha_ids["invitation_id"]).is_open()
 

@@ -101,20 +101,20 @@ def test_owners_change_roles_but_never_remove_the_last_owner(alpha):
     coach = Membership.objects.get(creator=alpha.creator, user=alpha.coach)
     owner = Membership.objects.get(creator=alpha.creator, user=alpha.owner)
     promoted = client.patch(
-        f"/api/v1/team/members/{coach.pk}", {"role": "analyst"}, content_type="application/json", **headers
+        f"/api/v1/team/members/{coach.public_id}", {"role": "analyst"}, content_type="application/json", **headers
     )
     assert promoted.status_code == 200
     assert promoted.json()["role"] == "analyst"
     demote_self = client.patch(
-        f"/api/v1/team/members/{owner.pk}", {"role": "coach"}, content_type="application/json", **headers
+        f"/api/v1/team/members/{owner.public_id}", {"role": "coach"}, content_type="application/json", **headers
     )
     assert demote_self.status_code == 409
     assert "at least one owner" in demote_self.json()["error"]["message"]
-    assert client.delete(f"/api/v1/team/members/{owner.pk}", **headers).status_code == 409
-    assert client.delete(f"/api/v1/team/members/{coach.pk}", **headers).status_code == 204
+    assert client.delete(f"/api/v1/team/members/{owner.public_id}", **headers).status_code == 409
+    assert client.delete(f"/api/v1/team/members/{coach.public_id}", **headers).status_code == 204
     assert not Membership.objects.filter(pk=coach.pk).exists()
     bad_role = client.patch(
-        f"/api/v1/team/members/{owner.pk}", {"role": "god"}, content_type="application/json", **headers
+        f"/api/v1/team/members/{owner.public_id}", {"role": "god"}, content_type="application/json", **headers
     )
     assert bad_role.status_code == 400
 
