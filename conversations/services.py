@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
 import re
 import uuid
@@ -189,6 +191,33 @@ def contacts_import(*, rows: list[dict[str, str]]) -> dict[str, Any]:
         except ContactExists as exc:
             report["errors"].append({"line": number, "message": str(exc)})
     return report
+
+
+IMPORT_MAX_BYTES = 5 * 1024 * 1024
+IMPORT_MAX_ROWS = 20_000
+
+
+def contacts_import_csv(*, upload: Any) -> dict[str, Any]:
+    """A CSV file (header row, UTF-8) into contacts; the whole file is refused only when unreadable."""
+    if upload.size > IMPORT_MAX_BYTES:
+        raise ValidationError({"file": f"Up to {IMPORT_MAX_BYTES // (1024 * 1024)} MB per import."})
+    try:
+        text = upload.read().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationError({"file": "Save the file as CSV in UTF-8."}) from exc
+    reader = csv.DictReader(io.StringIO(text))
+    try:
+        columns = {(name or "").strip().lower() for name in reader.fieldnames or []}
+        if not columns & {"external_id", "email", "phone"}:
+            raise ValidationError(
+                {"file": "The first line must name the columns: external_id, email or phone (and more)."}
+            )
+        rows = [{(k or "").strip().lower(): v if isinstance(v, str) else "" for k, v in r.items()} for r in reader]
+    except csv.Error as exc:
+        raise ValidationError({"file": f"This is not a readable CSV file ({exc})."}) from exc
+    if len(rows) > IMPORT_MAX_ROWS:
+        raise ValidationError({"file": f"Up to {IMPORT_MAX_ROWS} rows per import."})
+    return contacts_import(rows=rows)
 
 
 def web_contact_resolve(*, identity: WebIdentity) -> Contact:
