@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -116,7 +117,11 @@ async def reply_events(schema: str, conversation: dict[str, Any], question_id: u
     pieces: asyncio.Queue[Any] = asyncio.Queue()
     done = object()
     future = loop.run_in_executor(
-        REPLY_POOL, reply_in_thread, schema, question_id, lambda p: loop.call_soon_threadsafe(pieces.put_nowait, p)
+        REPLY_POOL,
+        functools.partial(reply_in_thread, present=lambda reply: dict(ReplyOut(reply).data)),
+        schema,
+        question_id,
+        lambda piece: loop.call_soon_threadsafe(pieces.put_nowait, piece),
     )
     future.add_done_callback(lambda _: loop.call_soon_threadsafe(pieces.put_nowait, done))
     while (piece := await pieces.get()) is not done:
@@ -147,7 +152,7 @@ class ChatStreamApi(APIView):
                     },
                 ),
                 description="Events: `conversation` {id, handler}; `token` {text} (repeated); "
-                "`done` {reply: the stored reply with citations, or null}; `error` {code, message}.",
+                "`done` {reply: the stored reply, shaped as /chat's `reply`, or null}; `error` {code, message}.",
             )
         },
     )

@@ -69,11 +69,12 @@ async def in_schema(schema: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
     return await asyncio.get_running_loop().run_in_executor(DB_POOL, call)
 
 
-def reply_in_thread(schema: str, message_id: Any, on_piece: Any) -> Any:
+def reply_in_thread(schema: str, message_id: Any, on_piece: Any, present: Any = services.message_payload) -> Any:
+    """Answer in a REPLY_POOL thread; `present` shapes the stored reply for whoever streams it."""
     _usable_connection()
     with schema_context(schema):
         reply = services.reply_generate(message_id=message_id, on_piece=on_piece)
-        return services.message_payload(reply) if reply is not None else None
+        return present(reply) if reply is not None else None
 
 
 def header(scope: dict[str, Any], name: bytes) -> str:

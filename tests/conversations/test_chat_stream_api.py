@@ -45,6 +45,7 @@ def test_the_reply_streams_token_by_token_then_arrives_whole_with_citations(
     reply = events[-1][1]["reply"]
     assert "".join(tokens).strip() == reply["text"].strip()
     assert reply["citations"][0]["title"] == "Coaching guide"
+    assert reply["grounded"] is True and reply["language"] == "en", "the same reply as POST /chat gives"
     with tenant_context(alpha.creator):
         stored = Message.objects.get(pk=reply["id"])
         assert str(stored.conversation_id) == events[0][1]["id"]
