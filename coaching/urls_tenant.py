@@ -54,6 +54,11 @@ api_v1 = [
         name="api-conversation-takeover",
     ),
     path(
+        "conversations/<uuid:conversation_id>/read",
+        conversations_api.ConversationReadApi.as_view(),
+        name="api-conversation-read",
+    ),
+    path(
         "conversations/<uuid:conversation_id>/hand-back",
         conversations_api.ConversationHandBackApi.as_view(),
         name="api-conversation-hand-back",
@@ -71,6 +76,16 @@ api_v1 = [
     path("contacts", conversations_api.ContactsApi.as_view(), name="api-contacts"),
     path("contacts/import", conversations_api.ContactImportApi.as_view(), name="api-contacts-import"),
     path("contacts/<uuid:contact_id>", conversations_api.ContactApi.as_view(), name="api-contact"),
+    path(
+        "contacts/<uuid:contact_id>/memories",
+        conversations_api.ContactMemoriesApi.as_view(),
+        name="api-contact-memories",
+    ),
+    path(
+        "contacts/<uuid:contact_id>/memories/<uuid:memory_id>",
+        conversations_api.ContactMemoryApi.as_view(),
+        name="api-contact-memory",
+    ),
     path("contacts/<uuid:contact_id>/tags", conversations_api.ContactTagsApi.as_view(), name="api-contact-tags"),
     path(
         "contacts/<uuid:contact_id>/tags/<str:tag>", conversations_api.ContactTagApi.as_view(), name="api-contact-tag"

@@ -23,9 +23,10 @@ from rest_framework.views import APIView
 from conversations import services
 from conversations.consumers import REPLY_POOL, reply_in_thread
 from conversations.forms import WidgetForm
-from conversations.models import Contact, Conversation, Message, Widget
+from conversations.models import Contact, ContactMemory, Conversation, Message, Widget
 from conversations.selectors import (
     contact_by_id,
+    contact_memory,
     contacts_list,
     conversation_for_api,
     conversation_message,
@@ -258,6 +259,17 @@ class ConversationTakeOverApi(APIView):
         return Response(ConversationOut(conversation_or_404(conversation_id)).data)
 
 
+class ConversationReadApi(APIView):
+    """Mark everything in the conversation as read by the team (as opening it in the inbox does)."""
+
+    permission_classes = [requires(Capability.ANSWER_CONVERSATIONS)]
+
+    @extend_schema(request=None, responses=ConversationOut)
+    def post(self, request: Request, conversation_id: uuid.UUID) -> Response:
+        services.conversation_mark_read(conversation=conversation_or_404(conversation_id))
+        return Response(ConversationOut(conversation_or_404(conversation_id)).data)
+
+
 class ConversationHandBackApi(APIView):
     """The AI coach answers again."""
 
@@ -442,6 +454,59 @@ class ContactApi(APIView):
     @extend_schema(responses={204: None}, description="Delete the person with their conversations and memory.")
     def delete(self, request: Request, contact_id: uuid.UUID) -> Response:
         services.contact_delete(contact=contact_or_404(contact_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MemorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ContactMemory
+        fields = ["id", "kind", "text", "source", "created_at", "updated_at"]
+        read_only_fields = ["id", "source", "created_at", "updated_at"]
+
+
+class ContactMemoriesApi(APIView):
+    """What the coach remembers about the person; it informs every answer on every outlet."""
+
+    permission_classes = [requires(Capability.ANSWER_CONVERSATIONS)]
+
+    @extend_schema(responses=MemorySerializer(many=True))
+    def get(self, request: Request, contact_id: uuid.UUID) -> Response:
+        return Response(MemorySerializer(contact_or_404(contact_id).memories.all(), many=True).data)
+
+    @extend_schema(
+        request=MemorySerializer,
+        responses={201: MemorySerializer},
+        examples=[OpenApiExample("A goal", value={"kind": "goal", "text": "Run a 10k in May"}, request_only=True)],
+    )
+    def post(self, request: Request, contact_id: uuid.UUID) -> Response:
+        data = MemorySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        item = services.memory_save(contact=contact_or_404(contact_id), **data.validated_data)
+        return Response(MemorySerializer(item).data, status=status.HTTP_201_CREATED)
+
+
+class ContactMemoryApi(APIView):
+    permission_classes = [requires(Capability.ANSWER_CONVERSATIONS)]
+
+    def _memory(self, contact_id: uuid.UUID, memory_id: uuid.UUID) -> tuple[Contact, ContactMemory]:
+        contact = contact_or_404(contact_id)
+        item = contact_memory(contact, memory_id)
+        if item is None:
+            raise Http404("No such memory.")
+        return contact, item
+
+    @extend_schema(request=MemorySerializer, responses=MemorySerializer, description="Correct what the coach keeps.")
+    def patch(self, request: Request, contact_id: uuid.UUID, memory_id: uuid.UUID) -> Response:
+        contact, item = self._memory(contact_id, memory_id)
+        data = MemorySerializer(item, data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        fields = {"kind": item.kind, "text": item.text, **data.validated_data}
+        return Response(MemorySerializer(services.memory_save(contact=contact, item=item, **fields)).data)
+
+    @extend_schema(responses={204: None}, description="Forget it.")
+    def delete(self, request: Request, contact_id: uuid.UUID, memory_id: uuid.UUID) -> Response:
+        contact, item = self._memory(contact_id, memory_id)
+        services.memory_forget(contact=contact, memory_id=item.pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

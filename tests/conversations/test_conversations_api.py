@@ -187,3 +187,32 @@ def test_beta_cannot_reach_alphas_conversations_contacts_or_widgets(alpha, beta)
     with tenant_context(alpha.creator):
         assert Conversation.objects.get(pk=conversation.pk).handler == "ai"
         assert Contact.objects.filter(pk=contact.pk).exists()
+
+
+def test_the_team_reads_corrects_and_forgets_what_the_coach_remembers(alpha):
+    api = api_for(alpha)
+    contact = api.post("/api/v1/contacts", {"email": "mem@example.com"}, content_type="application/json").json()
+    url = f"/api/v1/contacts/{contact['id']}/memories"
+    goal = api.post(url, {"kind": "goal", "text": "Run a 10k in May"}, content_type="application/json")
+    assert goal.status_code == 201 and goal.json()["source"] == "creator"
+    again = api.post(url, {"kind": "goal", "text": "Run  a 10k in May"}, content_type="application/json")
+    assert again.status_code == 400, "the same fact twice is refused"
+    corrected = api.patch(f"{url}/{goal.json()['id']}", {"text": "Run a half marathon in May"},
+                          content_type="application/json")  # fmt: skip
+    assert corrected.json()["text"] == "Run a half marathon in May" and corrected.json()["kind"] == "goal"
+    assert [m["text"] for m in api.get(url).json()] == ["Run a half marathon in May"]
+    assert api.delete(f"{url}/{goal.json()['id']}").status_code == 204
+    assert api.get(url).json() == []
+    bad_kind = api.post(url, {"kind": "secret", "text": "x"}, content_type="application/json")
+    assert bad_kind.status_code == 400 and "kind" in bad_kind.json()["error"]["fields"]
+
+
+def test_marking_a_conversation_read_clears_its_unread_count(alpha):
+    with tenant_context(alpha.creator):
+        contact = Contact.objects.create(email="unread@example.com")
+        conversation = Conversation.objects.create(contact=contact)
+        Message.objects.create(conversation=conversation, author="user", text="hello?")
+    api = api_for(alpha)
+    assert api.get(f"/api/v1/conversations/{conversation.pk}").json()["unread"] == 1
+    read = api.post(f"/api/v1/conversations/{conversation.pk}/read")
+    assert read.status_code == 200 and read.json()["unread"] == 0

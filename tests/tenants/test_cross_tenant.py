@@ -11,7 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django_tenants.utils import tenant_context
 
 from coaching.models import Persona
-from conversations.models import Contact, Conversation, Message
+from conversations.models import Contact, ContactMemory, Conversation, Message
 from conversations.selectors import widget_first
 from tenants.models import ApiKey, Invitation, Membership
 from tenants.services import api_key_create, handoff_token_create, invitation_create
@@ -60,6 +60,7 @@ def alpha_ids(alpha):
         conversation = Conversation.objects.create(contact=contact)
         message = Message.objects.create(conversation=conversation, author="ai", text="canary reply")
         widget = widget_first()
+        memory = ContactMemory.objects.create(contact=contact, kind="goal", text="canary goal")
     return {
         "membership_id": Membership.objects.get(creator=alpha.creator, user=alpha.coach).pk,
         "invitation_id": invitation.pk,
@@ -72,6 +73,7 @@ def alpha_ids(alpha):
         "conversation_id": conversation.pk,
         "message_id": message.pk,
         "widget_id": widget.pk,
+        "memory_id": memory.pk,
         "tag": "canary",
         "document_id": "00000000-0000-0000-0000-000000000000",
     }
@@ -106,6 +108,7 @@ def test_alphas_owner_gets_nothing_from_betas_host(alpha, beta, alpha_ids, metho
     with tenant_context(alpha.creator):
         contact = Contact.objects.get(pk=alpha_ids["contact_id"])
         assert contact.tags == ["canary"]
+        assert contact.memories.get().text == "canary goal"
         assert Conversation.objects.get(pk=alpha_ids["conversation_id"]).handler == "ai"
         assert Message.objects.filter(conversation_id=alpha_ids["conversation_id"]).count() == 1
 
