@@ -33,6 +33,7 @@ from conversations.identity import identity_from_token, visitor_token_new
 from conversations.models import Contact
 from conversations.realtime import conversation_group, inbox_group
 from conversations.selectors import conversation_history, widget_by_key
+from knowledge.embeddings import query_vector_prefetch
 from tenants.middleware import SESSION_SCHEMA_KEY
 from tenants.roles import Capability
 from tenants.selectors import membership_for
@@ -221,6 +222,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if client_id is not None and not (isinstance(client_id, str) and CLIENT_ID.match(client_id)):
             await self.error("bad_message", "client_id must be 8-64 letters, digits, - or _.")
             return
+        query_vector_prefetch(scope=self.schema, text=text.strip())  # while the message is stored
         wait = await in_schema(self.schema, end_user_wait_seconds, self.contact_id)
         if wait:
             await self.error("rate_limited", "That is a lot of messages: give your coach a moment.", retry_after=wait)

@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 
 from knowledge.language import detect_language
 from knowledge.selectors import answer_policy, curated_answer_match, knowledge_search
@@ -120,13 +121,13 @@ def answer_stream(
     The final Answer's text is the one to keep: after a failure mid-stream it replaces what
     was streamed with a fallback.
     """
-    from knowledge.embeddings import get_embeddings
+    from knowledge.embeddings import query_vector
     from knowledge.services import curated_answer_record_hit
 
     started = time.perf_counter()
     language = detect_language(question, default=detect_language(" ".join(t.text for t in history or [])))
     policy = answer_policy()
-    vector = get_embeddings().embed_query(question)
+    vector = query_vector(scope=connection.schema_name, text=question)
     pinned = curated_answer_match(vector, policy.curated_match_score)
     if pinned is not None:
         curated, _ = pinned
