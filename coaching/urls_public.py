@@ -27,3 +27,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
 ]
+
+handler400 = "tenants.views.bad_request"

@@ -148,3 +148,5 @@ urlpatterns = [
     path("widget/<str:key>/", conversations_views.widget_frame, name="widget-frame"),
     path("api/v1/", include(api_v1)),
 ]
+
+handler400 = "tenants.views.bad_request"

@@ -38,6 +38,20 @@ from tenants.services import (
 )
 
 
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's own refusals (a body over the size limit, a bad host) in the API's error shape."""
+    from django.core.exceptions import RequestDataTooBig
+    from django.views.defaults import bad_request as html_bad_request
+
+    if not wants_json(request):
+        return html_bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        code, status, message = "too_large", 413, "The request body is larger than this endpoint accepts."
+    else:
+        code, status, message = "bad_request", 400, "The request could not be understood."
+    return JsonResponse({"error": {"code": code, "message": message, "fields": {}}}, status=status)
+
+
 def unknown_host(request: HttpRequest) -> HttpResponse:
     message = "No coaching space lives at this address. Check the spelling of the link."
     if wants_json(request):

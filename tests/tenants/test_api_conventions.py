@@ -191,3 +191,31 @@ def test_a_retry_while_the_first_request_still_runs_is_told_to_wait(alpha, api):
     retried = api.post("/api/v1/contacts", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="slow")
     assert response_first.status_code == 201
     assert retried.status_code == 409 and retried.json()["error"]["code"] == "idempotency_in_progress"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status"),
+    [
+        ("{not json", "application/json", 400),
+        ('{"email": "' + "a" * 3_000_000 + '@example.com"}', "application/json", 413),
+        ("email=x@example.com", "text/plain", 415),
+        ("[1, 2, 3]", "application/json", 400),
+    ],
+)
+def test_bad_bodies_get_a_clear_error_and_change_nothing(alpha, api, body, content_type, status):
+    response = api.post("/api/v1/contacts", body, content_type=content_type, HTTP_IDEMPOTENCY_KEY="bad-body")
+    assert response.status_code == status, response.content[:200]
+    assert response.json()["error"]["message"]
+    with tenant_context(alpha.creator):
+        assert not Contact.objects.filter(email__startswith="aaaa").exists()
+
+
+def test_fields_the_server_owns_cannot_be_written(alpha, api):
+    made = api.post(
+        "/api/v1/contacts",
+        {"email": "owned@example.com", "id": "00000000-0000-4000-8000-000000000000", "anonymous": True,
+         "created_at": "2000-01-01T00:00:00Z"},
+        content_type="application/json",
+    ).json()  # fmt: skip
+    assert made["id"] != "00000000-0000-4000-8000-000000000000"
+    assert made["anonymous"] is False and not made["created_at"].startswith("2000")
