@@ -94,6 +94,9 @@ PUBLIC_SCHEMA_NAME = "public"
 # New creators are cloned from this migrated template schema instead of migrating each one.
 TENANT_BASE_SCHEMA = "creator_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
+# Issue `SET search_path` once per connection and schema switch, not before every query (it
+# was half of chat's round trips); django-tenants clears it on rollback, close and set_tenant.
+TENANT_LIMIT_SET_CALLS = env_bool("TENANT_LIMIT_SET_CALLS", True)
 DEFAULT_NOT_FOUND_TENANT_VIEW = "tenants.views.unknown_host"
 ROOT_URLCONF = "coaching.urls_tenant"
 PUBLIC_SCHEMA_URLCONF = "coaching.urls_public"

@@ -33,7 +33,7 @@ from conversations.identity import identity_from_token, visitor_token_new
 from conversations.models import Contact
 from conversations.realtime import conversation_group, inbox_group
 from conversations.selectors import conversation_history, widget_by_key
-from knowledge.embeddings import query_vector_prefetch
+from knowledge.query_vectors import query_vector_prefetch
 from tenants.middleware import SESSION_SCHEMA_KEY
 from tenants.roles import Capability
 from tenants.selectors import membership_for

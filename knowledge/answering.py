@@ -121,7 +121,7 @@ def answer_stream(
     The final Answer's text is the one to keep: after a failure mid-stream it replaces what
     was streamed with a fallback.
     """
-    from knowledge.embeddings import query_vector
+    from knowledge.query_vectors import query_vector
     from knowledge.services import curated_answer_record_hit
 
     started = time.perf_counter()

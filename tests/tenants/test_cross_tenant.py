@@ -174,3 +174,20 @@ def test_cache_keys_are_scoped_per_creator(alpha, beta):
         assert cache.get("persona-preview") is None
     with tenant_context(alpha.creator):
         assert cache.get("persona-preview") == "alpha's"
+
+
+def test_interleaved_requests_on_one_connection_each_read_their_own_schema(alpha, beta, settings):
+    """`SET search_path` is issued once per schema switch, not per query: switching must still be exact."""
+    assert settings.TENANT_LIMIT_SET_CALLS
+    for team, name in ((alpha, "Alma"), (beta, "Bruno")):
+        with tenant_context(team.creator):
+            Persona.objects.update(coach_name=name)
+    clients = {name: (Client(**host(team.creator)), bearer(team.owner, team.creator)) for team, name in
+               ((alpha, "Alma"), (beta, "Bruno"))}  # fmt: skip
+    seen = []
+    for name in ["Alma", "Bruno", "Bruno", "Alma", "Bruno", "Alma", "Alma"]:
+        client, headers = clients[name]
+        seen.append((name, client.get("/api/v1/persona", **headers).json()["coach_name"]))
+        with tenant_context(beta.creator):  # a job for the other creator in between, same connection
+            assert Persona.objects.get().coach_name == "Bruno"
+    assert all(expected == got for expected, got in seen), seen
