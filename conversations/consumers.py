@@ -55,7 +55,11 @@ _DONE = object()
 
 
 def _usable_connection() -> None:
-    if connection.connection is not None and not connection.is_usable():
+    """Drop a kept connection that broke. Only after an error is it probed with a round trip."""
+    raw = connection.connection
+    if raw is None:
+        return
+    if raw.closed or raw.broken or (connection.errors_occurred and not connection.is_usable()):
         connection.close()
 
 
