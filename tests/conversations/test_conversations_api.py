@@ -216,3 +216,18 @@ def test_marking_a_conversation_read_clears_its_unread_count(alpha):
     assert api.get(f"/api/v1/conversations/{conversation.pk}").json()["unread"] == 1
     read = api.post(f"/api/v1/conversations/{conversation.pk}/read")
     assert read.status_code == 200 and read.json()["unread"] == 0
+
+
+def test_a_chat_retried_with_its_idempotency_key_is_answered_once(library):
+    api = api_for(library)
+    body = {"message": "How much protein should I eat each day?", "contact": {"email": "retry@example.com"}}
+    first = api.post("/api/v1/chat", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="chat-1")
+    retry = api.post("/api/v1/chat", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="chat-1")
+    assert first.json() == retry.json() and retry["Idempotent-Replayed"] == "true"
+    with tenant_context(library.creator):
+        stored = Message.objects.filter(conversation__contact__email="retry@example.com")
+        assert sorted(stored.values_list("author", flat=True)) == ["ai", "user"]
+    streamed = api.post("/api/v1/chat/stream", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="chat-2")
+    assert streamed.status_code == 200 and streamed.streaming
+    again = api.post("/api/v1/chat/stream", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="chat-2")
+    assert again.status_code == 409 and again.json()["error"]["code"] == "idempotency_streamed"
