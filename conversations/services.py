@@ -31,6 +31,7 @@ from knowledge.answering import Answer, Person, Turn, Voice, answer_stream
 logger = logging.getLogger(__name__)
 PHONE = re.compile(r"^\+?[0-9]{6,15}$")
 REPLY_CLAIM_SECONDS = 120
+LAST_SEEN_PRECISION_SECONDS = 60
 FORGOTTEN = {
     "en": "Done: I have forgotten everything I knew about you. We can start fresh whenever you like.",
     "es": "Hecho: he olvidado todo lo que sabía de ti. Empezamos de cero cuando quieras.",
@@ -291,7 +292,10 @@ def message_receive(
             memory_learn(contact=contact, text=text)
     except IntegrityError:  # a concurrent resend of the same client_id won the race
         return Message.objects.get(conversation=conversation, client_id=client_id), False
-    Contact.objects.filter(pk=contact.pk).update(last_seen_at=timezone.now())
+    now = timezone.now()
+    if contact.last_seen_at is None or now - contact.last_seen_at > timedelta(seconds=LAST_SEEN_PRECISION_SECONDS):
+        Contact.objects.filter(pk=contact.pk).update(last_seen_at=now)  # a write per minute, not per message
+        contact.last_seen_at = now
     publish_on_commit(
         connection.schema_name, conversation.pk, {"event": "message", "message": message_payload(message)}
     )
