@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from coaching.health import healthz
 from coaching.views import demo_site
@@ -15,6 +15,7 @@ api_v1 = [
     path("token/refresh", tenants_api.TokenRefreshApi.as_view(), name="api-token-refresh"),
     path("schema/", SpectacularAPIView.as_view(urlconf="coaching.urls_public"), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]
 
 urlpatterns = [

@@ -56,3 +56,17 @@ def test_the_fuzzed_schema_is_the_one_the_api_serves(alpha):
 )
 def test_the_api_keeps_its_own_schema(case, creator_headers):
     case.call_and_validate(headers=creator_headers, checks=[not_a_server_error, response_schema_conformance])
+
+
+@pytest.mark.parametrize("path", ["/api/v1/docs/", "/api/v1/redoc/", "/api/v1/schema/"])
+def test_both_hosts_serve_the_reference_with_their_own_assets(alpha, path):
+    from django.test import Client
+
+    from tests.factories import host
+
+    for client in (Client(**host()), Client(**host(alpha.creator))):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        if path != "/api/v1/schema/":
+            body = page.content.decode()
+            assert "/static/drf_spectacular_sidecar/" in body and "cdn" not in body.lower()
