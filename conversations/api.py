@@ -31,6 +31,7 @@ from conversations.selectors import (
     conversation_for_api,
     conversation_message,
     conversations_for_api,
+    widget_first,
 )
 from tenants.api_errors import Conflict
 from tenants.api_filters import UtcDateTimeFilter
@@ -162,14 +163,14 @@ class ChatStreamApi(APIView):
         data.is_valid(raise_exception=True)
         contact = services.contact_resolve(**data.validated_data["contact"])
         conversation_id = data.validated_data.get("conversation")
-        conversation = None
-        if conversation_id:
-            conversation = contact.conversations.filter(pk=conversation_id).first()
-            if conversation is None:
-                raise Http404("No such conversation for this contact.")
-        question, _ = services.message_receive(
-            contact=contact, text=data.validated_data["message"], conversation=conversation, outlet="api"
-        )
+        try:
+            question = services.api_question_receive(
+                contact=contact,
+                text=data.validated_data["message"],
+                conversation_id=str(conversation_id) if conversation_id else None,
+            )
+        except services.ConversationNotFound as exc:
+            raise Http404("No such conversation for this contact.") from exc
         conversation = question.conversation
         head = {"id": str(conversation.id), "handler": conversation.handler}
         response = StreamingHttpResponse(
@@ -596,8 +597,6 @@ class WidgetsApi(ContentPermissions, generics.ListAPIView):
     ordering = ["created_at"]
 
     def get_queryset(self) -> QuerySet:
-        from conversations.selectors import widget_first
-
         widget_first()  # every creator has one to show
         return Widget.objects.all()
 

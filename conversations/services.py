@@ -396,16 +396,24 @@ def person_for(contact: Contact) -> Person:
     return Person(name=name, facts=facts)
 
 
-def chat_turn(
+def api_question_receive(
     *, contact: Contact, text: str, conversation_id: str | None = None, outlet: str = "api"
-) -> tuple[Conversation, Message | None]:
-    """One whole exchange for the API: store the message, answer it (unless a person took over)."""
+) -> Message:
+    """Store an API caller's question, in the contact's own conversation when one is named."""
     conversation = None
     if conversation_id:
         conversation = Conversation.objects.filter(pk=conversation_id, contact=contact).first()
         if conversation is None:
             raise ConversationNotFound(conversation_id)
     question, _ = message_receive(contact=contact, text=text, conversation=conversation, outlet=outlet)
+    return question
+
+
+def chat_turn(
+    *, contact: Contact, text: str, conversation_id: str | None = None, outlet: str = "api"
+) -> tuple[Conversation, Message | None]:
+    """One whole exchange for the API: store the message, answer it (unless a person took over)."""
+    question = api_question_receive(contact=contact, text=text, conversation_id=conversation_id, outlet=outlet)
     reply = reply_generate(message_id=question.pk)
     return Conversation.objects.get(pk=question.conversation_id), reply
 
