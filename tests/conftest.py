@@ -40,6 +40,18 @@ def _public_schema_and_clean_cache():
     connection.set_schema_to_public()
 
 
+@pytest.fixture(autouse=True)
+def _channel_layer_per_test():
+    """Each test runs its own event loop, and a channels-redis layer keeps locks bound to the loop
+    that first waited on them: a receive cut off when one test's loop closed would leave a lock
+    the next test cannot take. In production one process serves one loop, so this is test-only."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
 @pytest.fixture
 def platform(db):
     # Transactional tests flush the public tables (schemas survive): seed the rows again then.
