@@ -215,8 +215,9 @@ def main() -> None:
             asyncio.run(run_load(url, host, 5, 1, 0.1))  # warm-up: model loaded, connections made
             if os.environ.get("CHAT_LOAD_PROFILE"):  # a py-spy profile of the web processes, for digging
                 profile = os.environ["CHAT_LOAD_PROFILE"]
+                idle = ["--idle"] if os.environ.get("CHAT_LOAD_PROFILE_IDLE", "1") == "1" else []  # 0: CPU only
                 subprocess.Popen(["py-spy", "record", "--pid", str(server.pid), "--subprocesses", "--duration", "30",
-                                  "--format", "raw", "--threads", "--idle", "-o", profile])  # fmt: skip
+                                  "--format", "raw", "--threads", *idle, "-o", profile])  # fmt: skip
             print(f"stub delay {args.delay * 1000:.0f} ms, {args.messages} messages per session, think {args.think} s")
             print("| sessions | messages/s | overhead p50 | p95 | p99 | ack p95 | dropped | duplicated | errors |")
             print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
@@ -246,8 +247,9 @@ def main() -> None:
                 print("  " + stats["cpu"])
                 if stats["failed_sessions"]:
                     print("  failed sessions:", stats["failed_sessions"][:3])
-            per_socket = asyncio.run(idle_memory(url, host, args.idle, server.pid))
-            print(f"\nserver memory per idle socket ({args.idle} open): {per_socket:.1f} KB")
+            if args.idle:
+                per_socket = asyncio.run(idle_memory(url, host, args.idle, server.pid))
+                print(f"\nserver memory per idle socket ({args.idle} open): {per_socket:.1f} KB")
         finally:
             server.terminate()
             server.wait(10)
