@@ -2,6 +2,11 @@
 
 import os
 
+# The web process embeds chat questions beside everything else it serves: one OpenMP thread per
+# embedding. Two threads on shared cores spend more CPU waiting for each other at every layer than
+# they save (bench/chat_load.py, docs/benchmarks.md). Set before the model loads; workers keep all cores.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coaching.settings")

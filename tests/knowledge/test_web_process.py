@@ -21,3 +21,19 @@ def test_loading_every_url_and_view_imports_no_ai_library():
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+def test_the_web_process_embeds_a_question_on_one_thread():
+    """Chat questions are embedded in the web process: no OpenMP thread pool there (see coaching/asgi.py)."""
+    code = (
+        "import django, os; django.setup(); import coaching.asgi;"
+        "from knowledge.embeddings import get_embeddings;"
+        "before = len(os.listdir('/proc/self/task'));"
+        "vector = get_embeddings().embed_query('How much protein should I eat?');"
+        "print(len(vector), len(os.listdir('/proc/self/task')) - before)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    env.update({"DJANGO_SETTINGS_MODULE": "coaching.settings", "DRAMATIQ_BROKER_URL": "stub://"})
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["384", "0"]
