@@ -30,7 +30,6 @@ from redis.exceptions import RedisError
 from conversations import services
 from conversations.flood import FrameBucket, end_user_wait_seconds
 from conversations.identity import identity_from_token, visitor_token_new
-from conversations.models import Contact
 from conversations.realtime import conversation_group, inbox_group
 from conversations.selectors import conversation_history, widget_by_key
 from knowledge.query_vectors import query_vector_prefetch
@@ -74,11 +73,13 @@ async def in_schema(schema: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
     return await asyncio.get_running_loop().run_in_executor(DB_POOL, call)
 
 
-def reply_in_thread(schema: str, message_id: Any, on_piece: Any, present: Any = services.message_payload) -> Any:
+def reply_in_thread(
+    schema: str, message_id: Any, on_piece: Any, present: Any = services.message_payload, claimed: Any = None
+) -> Any:
     """Answer in a REPLY_POOL thread; `present` shapes the stored reply for whoever streams it."""
     _usable_connection()
     with schema_context(schema):
-        reply = services.reply_generate(message_id=message_id, on_piece=on_piece)
+        reply = services.reply_generate(message_id=message_id, on_piece=on_piece, claimed=claimed)
         return present(reply) if reply is not None else None
 
 
@@ -227,14 +228,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.error("bad_message", "client_id must be 8-64 letters, digits, - or _.")
             return
         query_vector_prefetch(scope=self.schema, text=text.strip())  # while the message is stored
-        wait = await in_schema(self.schema, end_user_wait_seconds, self.contact_id)
-        if wait:
-            await self.error("rate_limited", "That is a lot of messages: give your coach a moment.", retry_after=wait)
-            return
         try:
-            message, handler = await in_schema(self.schema, self._receive, text, client_id)
+            wait, message, handler, claimed = await in_schema(self.schema, self._receive, text, client_id)
         except ValidationError as exc:
             await self.error("bad_message", " ".join(exc.messages))
+            return
+        if wait:
+            await self.error("rate_limited", "That is a lot of messages: give your coach a moment.", retry_after=wait)
             return
         await self.join(message["conversation"])
         self.sent.add(message["id"])
@@ -242,13 +242,19 @@ class ChatConsumer(AsyncWebsocketConsumer):
             {"type": "ack", "client_id": client_id, "conversation": self.conversation_id, "message": message}
         )
         if handler == "ai":
-            task = asyncio.create_task(self.stream_reply(message["id"]))
+            task = asyncio.create_task(self.stream_reply(message["id"], claimed))
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
 
-    def _receive(self, text: str, client_id: str | None) -> tuple[dict[str, Any], str]:
-        contact = Contact.objects.get(pk=self.contact_id)
-        conversation = services.web_conversation_find(contact=contact, conversation_id=self.conversation_id)
+    def _receive(self, text: str, client_id: str | None) -> tuple[int, Any, str, Any]:
+        """One trip to the database thread: the person's rate limit, then the message stored (and, when new
+        and the AI answers, claimed for the reply). Returns (wait, payload, handler, claimed message)."""
+        wait = end_user_wait_seconds(self.contact_id)
+        if wait:
+            return wait, None, "", None
+        contact, conversation = services.web_contact_and_conversation(
+            contact_id=self.contact_id, conversation_id=self.conversation_id
+        )
         message, created = services.message_receive(
             contact=contact,
             text=text,
@@ -256,12 +262,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
             conversation=conversation,
             outlet="web" if self.widget else "app",
             widget=self.widget,
+            claim_reply=True,
         )
         payload = {**services.message_payload(message), "conversation": str(message.conversation_id)}
-        answered = not created and message.replies.exists()
-        return payload, "answered" if answered else message.conversation.handler
+        if created:
+            return 0, payload, message.conversation.handler, message if message.reply_started_at else None
+        return 0, payload, "answered" if message.replies.exists() else message.conversation.handler, None
 
-    async def stream_reply(self, message_id: str) -> None:
+    async def stream_reply(self, message_id: str, claimed: Any = None) -> None:
         """Tokens go straight to this socket, in order; the stored reply follows them."""
         loop = asyncio.get_running_loop()
         pieces: asyncio.Queue[Any] = asyncio.Queue()
@@ -270,7 +278,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         def on_piece(piece: str) -> None:
             loop.call_soon_threadsafe(pieces.put_nowait, piece)
 
-        future = loop.run_in_executor(REPLY_POOL, reply_in_thread, self.schema, message_id, on_piece)
+        future = loop.run_in_executor(
+            REPLY_POOL, functools.partial(reply_in_thread, self.schema, message_id, on_piece, claimed=claimed)
+        )
         future.add_done_callback(lambda _: pieces.put_nowait(_DONE))
         await self.send_json({"type": "typing", "on": True, "reply_to": message_id})
         while (piece := await pieces.get()) is not _DONE:

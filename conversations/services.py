@@ -240,6 +240,22 @@ def web_contact_resolve(*, identity: WebIdentity) -> Contact:
         return WebVisitor.objects.select_related("contact").get(pk=identity.visitor_id).contact
 
 
+def web_contact_and_conversation(
+    *, contact_id: uuid.UUID, conversation_id: str | None = None
+) -> tuple[Contact, Conversation | None]:
+    """A socket's person and conversation for its next message: one round trip when it knows both."""
+    if conversation_id:
+        conversation = (
+            Conversation.objects.select_related("contact")
+            .filter(pk=parsed_uuid(conversation_id), contact_id=contact_id)
+            .first()
+        )
+        if conversation is not None:
+            return conversation.contact, conversation
+    contact = Contact.objects.get(pk=contact_id)
+    return contact, web_conversation_find(contact=contact, conversation_id=conversation_id)
+
+
 def web_conversation_find(*, contact: Contact, conversation_id: str | None = None) -> Conversation | None:
     """The conversation a returning browser asked for, else the person's latest web conversation."""
     conversations = contact.conversations.all()
@@ -270,8 +286,12 @@ def message_receive(
     conversation: Conversation | None = None,
     outlet: str = "api",
     widget: Widget | None = None,
+    claim_reply: bool = False,
 ) -> tuple[Message, bool]:
-    """Store what the user wrote before anything else happens. The same client_id twice is one message."""
+    """Store what the user wrote before anything else happens. The same client_id twice is one message.
+
+    claim_reply: the caller answers a new message right away, so it is claimed as it is stored (the
+    claim reply_claim would make next, without its round trips); pass it on to reply_generate."""
     text = text.strip()
     if not text:
         raise ValidationError({"message": "Write a message."})
@@ -285,8 +305,13 @@ def message_receive(
         with transaction.atomic():
             if conversation is None:
                 conversation = Conversation.objects.create(contact=contact, outlet=outlet, widget=widget)
+            claimed = claim_reply and conversation.handler == Conversation.Handler.AI
             message = Message.objects.create(
-                conversation=conversation, author=Message.Author.USER, text=text, client_id=client_id or None
+                conversation=conversation,
+                author=Message.Author.USER,
+                text=text,
+                client_id=client_id or None,
+                reply_started_at=timezone.now() if claimed else None,
             )
             Conversation.objects.filter(pk=conversation.pk).update(updated_at=message.created_at)
             memory_learn(contact=contact, text=text)
@@ -315,12 +340,15 @@ def reply_claim(*, message_id: uuid.UUID) -> Message | None:
     return Message.objects.select_related("conversation__contact").get(pk=message_id) if claimed else None
 
 
-def reply_generate(*, message_id: uuid.UUID, on_piece: Callable[[str], None] | None = None) -> Message | None:
+def reply_generate(
+    *, message_id: uuid.UUID, on_piece: Callable[[str], None] | None = None, claimed: Message | None = None
+) -> Message | None:
     """Answer one user message (streaming pieces to on_piece) and store the reply.
 
-    None when another process answers it, or when a team member took over meanwhile.
+    None when another process answers it, or when a team member took over meanwhile. `claimed` is the
+    message as message_receive(claim_reply=True) stored and claimed it (with its conversation and contact).
     """
-    question = reply_claim(message_id=message_id)
+    question = claimed if claimed is not None else reply_claim(message_id=message_id)
     if question is None:
         return None
     conversation, contact = question.conversation, question.conversation.contact

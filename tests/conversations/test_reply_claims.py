@@ -1,0 +1,61 @@
+"""Exactly one reply per message, with as few database round trips as the socket path allows."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django_tenants.utils import tenant_context
+
+from conversations import services
+from conversations.models import Contact, Message
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_message_claimed_as_it_is_stored_is_answered_once(alpha, knowledge):
+    with tenant_context(alpha.creator):
+        contact = Contact.objects.create(anonymous=True)
+        message, created = services.message_receive(contact=contact, text="How do I sleep better?", claim_reply=True)
+        assert created and message.reply_started_at is not None
+        assert services.reply_claim(message_id=message.pk) is None, "a resend elsewhere cannot answer it again"
+        reply = services.reply_generate(message_id=message.pk, claimed=message)
+        assert reply is not None and reply.in_reply_to_id == message.pk
+        assert services.reply_generate(message_id=message.pk) is None
+        assert Message.objects.filter(in_reply_to=message).count() == 1
+
+
+def test_a_taken_over_conversation_is_not_claimed_for_the_ai(alpha, knowledge):
+    with tenant_context(alpha.creator):
+        contact = Contact.objects.create(anonymous=True)
+        first, _ = services.message_receive(contact=contact, text="Hello", claim_reply=True)
+        first.conversation.handler = "human"
+        first.conversation.save(update_fields=["handler"])
+        second, _ = services.message_receive(
+            contact=contact, text="Anyone there?", conversation=first.conversation, claim_reply=True
+        )
+        assert second.reply_started_at is None
+
+
+def test_the_sockets_next_message_and_its_reply_take_a_bounded_number_of_queries(alpha, knowledge):
+    with tenant_context(alpha.creator):
+        contact = Contact.objects.create(anonymous=True)
+        first, _ = services.message_receive(contact=contact, text="Hi, I'm Ana.", claim_reply=True)
+        services.reply_generate(message_id=first.pk, claimed=first)
+        with CaptureQueriesContext(connection) as store:
+            person, conversation = services.web_contact_and_conversation(
+                contact_id=contact.pk, conversation_id=str(first.conversation_id)
+            )
+            message, _ = services.message_receive(
+                contact=person,
+                text="How do I sleep better?",
+                client_id="tab-1-message-2",
+                conversation=conversation,
+                claim_reply=True,
+            )
+        with CaptureQueriesContext(connection) as reply:
+            services.reply_generate(message_id=message.pk, claimed=message)
+    # conversation+contact, resend check, BEGIN, INSERT, UPDATE, COMMIT
+    assert len(store) <= 6, [q["sql"][:80] for q in store]
+    # history, persona, memories, policy, pinned answers; then BEGIN, lock, INSERT, summary, UPDATE, COMMIT
+    assert len(reply) <= 11, [q["sql"][:80] for q in reply]
