@@ -13,12 +13,22 @@ _QUERY_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="query-embedd
 _prefetched: OrderedDict[tuple[str, str], Future] = OrderedDict()
 _prefetched_lock = threading.Lock()
 PREFETCH_KEEP = 256
+_model_loading: Future | None = None
 
 
 def _embed(text: str) -> list[float]:
     from knowledge.embeddings import get_embeddings
 
     return get_embeddings().embed_query(text)
+
+
+def query_model_warm() -> None:
+    """Load the embedding model in the background once chat starts in this process: the person is
+    still typing, and the first question would otherwise wait for the load (~0.8 s for e5)."""
+    global _model_loading
+    with _prefetched_lock:
+        if _model_loading is None:
+            _model_loading = _QUERY_POOL.submit(_embed, "query warm-up")
 
 
 def query_vector_prefetch(*, scope: str, text: str) -> None:

