@@ -32,7 +32,7 @@ from conversations.flood import FrameBucket, end_user_wait_seconds
 from conversations.identity import identity_from_token, visitor_token_new
 from conversations.realtime import conversation_group, inbox_group
 from conversations.selectors import conversation_history, widget_by_key
-from knowledge.query_vectors import query_model_warm, query_vector_prefetch
+from knowledge.query_vectors import answer_path_warm, query_vector_prefetch
 from tenants.middleware import SESSION_SCHEMA_KEY
 from tenants.roles import Capability
 from tenants.selectors import membership_for
@@ -124,7 +124,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.close()  # refused before accept: the browser sees a failed handshake (403)
             return
         await self.accept()
-        query_model_warm()
+        answer_path_warm()
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels hops to its one shared sync thread before every frame, to tidy that thread's

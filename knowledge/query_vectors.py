@@ -13,7 +13,7 @@ _QUERY_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="query-embedd
 _prefetched: OrderedDict[tuple[str, str], Future] = OrderedDict()
 _prefetched_lock = threading.Lock()
 PREFETCH_KEEP = 256
-_model_loading: Future | None = None
+_warming: Future | None = None
 
 
 def _embed(text: str) -> list[float]:
@@ -22,13 +22,19 @@ def _embed(text: str) -> list[float]:
     return get_embeddings().embed_query(text)
 
 
-def query_model_warm() -> None:
-    """Load the embedding model in the background once chat starts in this process: the person is
-    still typing, and the first question would otherwise wait for the load (~0.8 s for e5)."""
-    global _model_loading
+def answer_path_warm() -> None:
+    """Once per process, in the background, when chat starts here: load what the first answer needs
+    while the person is still typing (see knowledge.answering.answer_path_load)."""
+    global _warming
     with _prefetched_lock:
-        if _model_loading is None:
-            _model_loading = _QUERY_POOL.submit(_embed, "query warm-up")
+        if _warming is None:
+            _warming = _QUERY_POOL.submit(_answer_path_load)
+
+
+def _answer_path_load() -> None:
+    from knowledge.answering import answer_path_load
+
+    answer_path_load()
 
 
 def query_vector_prefetch(*, scope: str, text: str) -> None:

@@ -29,6 +29,11 @@ def _client(url: str) -> Any:
     )
 
 
+def client_ready() -> None:
+    """Build the Chroma client ahead of the first search (its imports take ~0.5 s)."""
+    _client(settings.CHROMA_URL)
+
+
 def collection_name(schema_name: str) -> str:
     return f"{schema_name}_knowledge"
 

