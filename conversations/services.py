@@ -243,7 +243,8 @@ def web_contact_resolve(*, identity: WebIdentity) -> Contact:
 def web_contact_and_conversation(
     *, contact_id: uuid.UUID, conversation_id: str | None = None
 ) -> tuple[Contact, Conversation | None]:
-    """A socket's person and conversation for its next message: one round trip when it knows both."""
+    """A socket's person and conversation for its next message: one round trip when it knows both.
+    A conversation the person no longer has gives None (the message then starts a new one)."""
     if conversation_id:
         conversation = (
             Conversation.objects.select_related("contact")
@@ -252,8 +253,9 @@ def web_contact_and_conversation(
         )
         if conversation is not None:
             return conversation.contact, conversation
+        return Contact.objects.get(pk=contact_id), None
     contact = Contact.objects.get(pk=contact_id)
-    return contact, web_conversation_find(contact=contact, conversation_id=conversation_id)
+    return contact, web_conversation_find(contact=contact)
 
 
 def web_conversation_find(*, contact: Contact, conversation_id: str | None = None) -> Conversation | None:
