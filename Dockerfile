@@ -19,10 +19,11 @@ COPY requirements-nodeps.txt .
 RUN pip install -r requirements.txt && pip install --no-deps -r requirements-nodeps.txt
 
 COPY --chown=compa:compa . .
-# collectstatic needs settings but no services: a throwaway key is enough at build time.
-RUN DJANGO_SECRET_KEY=build-only-$(date +%s) DRAMATIQ_BROKER_URL=stub:// python manage.py collectstatic --noinput -v0
+# collectstatic needs settings but no services: a random throwaway key, never kept, is enough at build time.
+RUN DJANGO_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(50))') DRAMATIQ_BROKER_URL=stub:// \
+    python manage.py collectstatic --noinput -v0
 
 USER compa
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s CMD curl -fsS http://127.0.0.1:8000/healthz || exit 1
-CMD ["uvicorn", "coaching.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--lifespan", "off", "--proxy-headers", "--ws-per-message-deflate", "false"]
+CMD ["uvicorn", "coaching.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--lifespan", "off", "--no-proxy-headers", "--ws-per-message-deflate", "false"]

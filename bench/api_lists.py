@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import secrets
 import statistics
 import time
 
@@ -35,7 +36,7 @@ def main() -> None:
     # Production settings: no query log kept per connection.
     os.environ.update(
         DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY="bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         SECURE_SSL_REDIRECT="0",
         LOG_LEVEL="WARNING",
     )

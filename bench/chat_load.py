@@ -19,6 +19,7 @@ import asyncio
 import json
 import os
 import random
+import secrets
 import socket
 import statistics
 import subprocess
@@ -197,10 +198,15 @@ def main() -> None:
             **os.environ,
             "OLLAMA_BASE_URL": stub_url,
             "CHAT_USER_MESSAGES_PER_MINUTE": "1000",
+            # Every simulated visitor comes from loopback: lift the per-IP and per-widget abuse limits.
+            "CHAT_IP_MESSAGES_PER_MINUTE": "1000000",
+            "CHAT_WIDGET_MESSAGES_PER_MINUTE": "1000000",
+            "CHAT_NEW_VISITORS_PER_IP_PER_HOUR": "1000000",
+            "CHAT_NEW_VISITORS_PER_WIDGET_PER_HOUR": "1000000",
             "LOG_LEVEL": "WARNING",
             # Production settings: no query log kept per connection.
             "DJANGO_DEBUG": "0",
-            "DJANGO_SECRET_KEY": "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
             "SECURE_SSL_REDIRECT": "0",
         }
         server = subprocess.Popen(

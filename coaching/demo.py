@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 from allauth.account.models import EmailAddress
@@ -29,9 +30,23 @@ def _account(email: str, password: str, **extra: bool) -> User:
     return user
 
 
+def demo_password() -> str:
+    """DEMO_PASSWORD, else one made for this machine at the first start and kept under var/: the
+    demo's staff account must never open with a password that is printed in the source."""
+    if os.environ.get("DEMO_PASSWORD"):
+        return os.environ["DEMO_PASSWORD"]
+    path = Path(settings.VAR_DIR) / "demo_password"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(f"compa-{secrets.token_urlsafe(12)}")
+    return path.read_text().strip()
+
+
 def demo_seed() -> list[str]:
     """Idempotent: re-running resets the demo passwords to the printed ones."""
-    password = os.environ.get("DEMO_PASSWORD", "compa-demo-coach")
+    password = demo_password()
     owner = _account(f"coach@{DEMO_SLUG}.{settings.PLATFORM_DOMAIN}", password)
     staff = _account(f"staff@{settings.PLATFORM_DOMAIN}", password, is_staff=True, is_superuser=True)
     creator = Creator.objects.filter(slug=DEMO_SLUG).first()

@@ -146,6 +146,8 @@ def run_platform(var_dir: Path) -> int:
             BIN / "uvicorn", "coaching.asgi:application", "--host", host, "--port", port, "--lifespan", "off",
             "--workers", os.environ.get("WEB_CONCURRENCY", str(os.cpu_count() or 1)),
             "--ws-per-message-deflate", "false",
+            # The client's address is decided by the app (NUM_PROXIES), never by a header uvicorn trusts.
+            "--no-proxy-headers",
         ]  # fmt: skip
         manager.add_process("web", " ".join(map(str, web)), env=env, cwd=str(BASE_DIR))
         worker = [

@@ -5,11 +5,15 @@ Parsers are strict on purpose: a typo in production should stop the process, not
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -49,12 +53,54 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def secret_key_from_file(path: Path) -> str:
+    """The key of a development machine: made at the first start, read by every later process.
+
+    It is written to a private temporary file (mkstemp: mode 0600) and published with os.link,
+    which fails when the file exists: web, worker and scheduler started together never read a
+    half-written key, and whichever links first wins; the others read its key back.
+    """
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(64))
+                handle.flush()
+                os.fsync(handle.fileno())
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, path)
+        finally:
+            os.unlink(temporary)
+    key = path.read_text().strip()
+    if len(key) < 50:
+        raise ImproperlyConfigured(f"{path} holds no usable secret key: delete it and a new one is made")
+    return key
+
+
+def secret_key_weakness(key: str) -> str | None:
+    """Why a production key must be refused: Django's own weak-key test, and the docs' placeholders."""
+    if len(key) < 50 or len(set(key)) < 5:
+        return "shorter than 50 characters or too repetitive"
+    if key.startswith("django-insecure") or "change-me" in key.lower():
+        return "a placeholder from the documentation"
+    return None
+
+
 DEBUG = env_bool("DJANGO_DEBUG", True)
+# Never a key from the source: production must set one, development makes its own under var/.
+# Tokens signed with an earlier key (JWTs, hand-off and sign-in links) stop working when it
+# changes; there are no SECRET_KEY_FALLBACKS unless you add the old key on purpose.
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
+if not DEBUG and not SECRET_KEY:
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off")
+if not DEBUG and (weakness := secret_key_weakness(SECRET_KEY)):
+    raise ImproperlyConfigured(
+        f"DJANGO_SECRET_KEY is {weakness}: use 50 or more random characters"
+        """ (python -c "import secrets; print(secrets.token_urlsafe(50))")"""
+    )
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off")
-    SECRET_KEY = "dev-only-insecure-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz"
+    SECRET_KEY = secret_key_from_file(VAR_DIR / "secret_key")
 
 # Creators live on <slug>.<PLATFORM_DOMAIN>; the bare PLATFORM_DOMAIN is the public site.
 PLATFORM_DOMAIN = env_str("PLATFORM_DOMAIN", "localhost")
@@ -72,11 +118,14 @@ SHARED_APPS = [
     "django.contrib.admin",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
+    "csp",
     "django_dramatiq",
 ]
 TENANT_APPS = [
@@ -105,6 +154,7 @@ AUTH_USER_MODEL = "tenants.User"
 MIDDLEWARE = [
     "django_tenants.middleware.main.TenantMainMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "coaching.content_security.ContentSecurityPolicyMiddleware",
     # ETags on every GET (API reads included) and 304 for a matching If-None-Match.
     "django.middleware.http.ConditionalGetMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -118,6 +168,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "tenants.two_factor.StaffTwoFactorMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -162,7 +213,15 @@ CACHES = {
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
-    }
+    },
+    # Abuse limits that must hold across every creator's host (per IP, per account, per address):
+    # the same Redis, without the schema in the key.
+    "limits": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": f"{REDIS_KEY_PREFIX}:limits",
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+    },
 }
 CHANNEL_LAYERS = {
     "default": {
@@ -197,9 +256,11 @@ HEALTHCHECK_TIMEOUT_SECONDS = float(env_str("HEALTHCHECK_TIMEOUT_SECONDS", "2"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # zxcvbn's estimate refuses what the lists miss: "Summer2026", keyboard walks, names + years.
+    {"NAME": "tenants.validators.PasswordStrengthValidator", "OPTIONS": {"min_score": 3}},
 ]
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
@@ -221,6 +282,27 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "hub-home"
 ACCOUNT_SIGNUP_REDIRECT_URL = "hub-home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+# Failed sign-ins (hub form, staff admin, POST /api/v1/token) share one budget per account and
+# one per client IP across every host; see tenants/auth_limits.py (allauth's own login_failed
+# counters live in the schema-scoped cache, so the adapter replaces them).
+LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5)
+LOGIN_FAILURES_PER_IP = env_int("LOGIN_FAILURES_PER_IP", 30)
+LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 300)
+# Sign-up attempts (hub form and API), so probing which addresses have accounts stays bounded.
+SIGNUPS_PER_ADDRESS_PER_HOUR = env_int("SIGNUPS_PER_ADDRESS_PER_HOUR", 5)
+SIGNUPS_PER_IP_PER_HOUR = env_int("SIGNUPS_PER_IP_PER_HOUR", 20)
+# How many proxies in front of us append to X-Forwarded-For. 0: the client is REMOTE_ADDR and the
+# header (which any client can write) is ignored by every rate limit.
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
+if NUM_PROXIES < 0:
+    raise ImproperlyConfigured("NUM_PROXIES must be 0 or more")
+ALLAUTH_TRUSTED_PROXY_COUNT = NUM_PROXIES
+# Two-factor (allauth.mfa): TOTP apps and recovery codes, under /accounts/2fa/.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Compañero"
+MFA_FORMS = {"authenticate": "tenants.forms.TwoFactorAuthenticateForm"}
+# Staff must turn on two-factor before the admin lets them in (on by default in production).
+STAFF_REQUIRE_MFA = env_bool("STAFF_REQUIRE_MFA", not DEBUG)
 
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
@@ -248,8 +330,14 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["tenants.permissions.IsCreatorMember"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "tenants.api_parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "tenants.api_errors.api_exception_handler",
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_THROTTLE_RATES": {
         "signup": env_str("THROTTLE_SIGNUP", "20/hour"),
         "token": env_str("THROTTLE_TOKEN", "30/minute"),
@@ -273,10 +361,14 @@ IDEMPOTENCY_KEY_SECONDS = env_int("IDEMPOTENCY_KEY_SECONDS", 24 * 3600)
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env_int("JWT_REFRESH_DAYS", 7)),
-    "SIGNING_KEY": env_str("JWT_SIGNING_KEY", SECRET_KEY),
+    # An empty JWT_SIGNING_KEY (a blank line in .env) must not sign tokens with an empty key.
+    "SIGNING_KEY": env_str("JWT_SIGNING_KEY") or SECRET_KEY,
     "ALGORITHM": "HS256",
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "user_id",
+    # Each refresh answers a new refresh token and revokes the one used (token_blacklist).
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
 }
 # Hand-off links carry a signed-in creator from the public host to their own host.
 HANDOFF_MAX_AGE_SECONDS = env_int("HANDOFF_MAX_AGE_SECONDS", 120)
@@ -324,6 +416,27 @@ if env_bool("TRUST_X_FORWARDED_PROTO", False):
 # /healthz is probed over plain HTTP from inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 X_FRAME_OPTIONS = "DENY"
+# Debug pages and error reports mask service URLs' passwords and anything named like a credential.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "coaching.error_reports.CredentialFilter"
+DEFAULT_EXCEPTION_REPORTER = "coaching.error_reports.CredentialReporter"
+# Escaping is not the only defence against injected markup: scripts run only from our own files or
+# with this response's nonce. connect-src gains this host's ws:/wss: per request (the middleware).
+# Style attributes stay allowed (they cannot run code; bar charts use them), <style> elements need
+# the nonce. The widget frame sets its own policy (frame-ancestors: the creator's sites).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 LOGGING = {
     "version": 1,
@@ -369,9 +482,25 @@ CHAT_MAX_FRAME_BYTES = env_int("CHAT_MAX_FRAME_BYTES", 16 * 1024)
 CHAT_FRAMES_BURST = env_int("CHAT_FRAMES_BURST", 20)
 CHAT_FRAMES_PER_SECOND = float(env_str("CHAT_FRAMES_PER_SECOND", "2"))
 CHAT_USER_MESSAGES_PER_MINUTE = env_int("CHAT_USER_MESSAGES_PER_MINUTE", 20)
+# Anonymous widget abuse: one IP (all its visitors) and one widget are held to these too, so
+# reconnecting without a token does not reset the person's limit.
+CHAT_IP_MESSAGES_PER_MINUTE = env_int("CHAT_IP_MESSAGES_PER_MINUTE", 30)
+CHAT_WIDGET_MESSAGES_PER_MINUTE = env_int("CHAT_WIDGET_MESSAGES_PER_MINUTE", 600)
+CHAT_NEW_VISITORS_PER_IP_PER_HOUR = env_int("CHAT_NEW_VISITORS_PER_IP_PER_HOUR", 20)
+CHAT_NEW_VISITORS_PER_WIDGET_PER_HOUR = env_int("CHAT_NEW_VISITORS_PER_WIDGET_PER_HOUR", 2000)
+# Sign-in links (companion app form and the widget's identify frame), across every creator's host.
+SIGN_IN_LINKS_PER_SOCKET = env_int("SIGN_IN_LINKS_PER_SOCKET", 2)
+SIGN_IN_LINKS_PER_ADDRESS_PER_HOUR = env_int("SIGN_IN_LINKS_PER_ADDRESS_PER_HOUR", 5)
+SIGN_IN_LINKS_PER_IP_PER_HOUR = env_int("SIGN_IN_LINKS_PER_IP_PER_HOUR", 10)
+SIGN_IN_LINKS_PER_CREATOR_PER_HOUR = env_int("SIGN_IN_LINKS_PER_CREATOR_PER_HOUR", 200)
 # Per web process; each keeps one database connection open.
 CHAT_DB_THREADS = env_int("CHAT_DB_THREADS", 4)
 CHAT_REPLY_THREADS = env_int("CHAT_REPLY_THREADS", 16)
 VAPID_PRIVATE_KEY_FILE = Path(env_str("VAPID_PRIVATE_KEY_FILE", str(VAR_DIR / "vapid_private.pem")))
 VAPID_SUBJECT = env_str("VAPID_SUBJECT", f"mailto:support@{PLATFORM_DOMAIN}")
 PUSH_TIMEOUT_SECONDS = float(env_str("PUSH_TIMEOUT_SECONDS", "5"))
+# Push services besides the browsers' own (FCM, Mozilla, Apple, Windows), for a browser that uses
+# another: host names, or *.example.com for every name under it. Still https and public only.
+WEBPUSH_ALLOWED_HOSTS = env_list("WEBPUSH_ALLOWED_HOSTS", [])
+# host:port pairs allowed as push endpoints although private and plain http (tests, a relay you run).
+WEBPUSH_ALLOWED_PRIVATE_HOSTS = env_list("WEBPUSH_ALLOWED_PRIVATE_HOSTS", [])

@@ -1,9 +1,11 @@
 """URLs of the public host (PLATFORM_DOMAIN): sign-up, staff admin, account API."""
 
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
+from coaching.content_security import api_reference_policy
 from coaching.health import healthz
 from coaching.views import demo_site
 from tenants import api as tenants_api
@@ -13,10 +15,15 @@ api_v1 = [
     path("signup", tenants_api.SignupApi.as_view(), name="api-signup"),
     path("token", tenants_api.TokenApi.as_view(), name="api-token"),
     path("token/refresh", tenants_api.TokenRefreshApi.as_view(), name="api-token-refresh"),
+    path("token/revoke", tenants_api.TokenRevokeApi.as_view(), name="api-token-revoke"),
     path("schema/", SpectacularAPIView.as_view(urlconf="coaching.urls_public"), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("docs/", api_reference_policy(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
+    path("redoc/", api_reference_policy(SpectacularRedocView.as_view(url_name="api-schema")), name="api-redoc"),
 ]
+
+# Staff sign in through allauth like everyone else: the same failed-login budget, and the
+# two-factor step. Django's own admin login form (unthrottled) never sees a password.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", tenants_views.landing, name="landing"),

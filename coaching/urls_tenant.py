@@ -2,12 +2,13 @@
 
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from analytics import api as analytics_api
 from analytics import views as analytics_views
 from coaching import api as coaching_api
 from coaching import views as coaching_views
+from coaching.content_security import api_reference_policy
 from coaching.health import healthz
 from conversations import api as conversations_api
 from conversations import companion_views
@@ -20,6 +21,7 @@ from tenants import views as tenants_views
 api_v1 = [
     path("token", tenants_api.TokenApi.as_view(), name="api-token"),
     path("token/refresh", tenants_api.TokenRefreshApi.as_view(), name="api-token-refresh"),
+    path("token/revoke", tenants_api.TokenRevokeApi.as_view(), name="api-token-revoke"),
     path("me", tenants_api.MeApi.as_view(), name="api-me"),
     path("team/members", tenants_api.TeamMembersApi.as_view(), name="api-team-members"),
     path("team/members/<uuid:member_id>", tenants_api.TeamMemberApi.as_view(), name="api-team-member"),
@@ -94,8 +96,8 @@ api_v1 = [
     path("widgets/<uuid:widget_id>", conversations_api.WidgetApi.as_view(), name="api-widget"),
     path("analytics/overview", analytics_api.OverviewApi.as_view(), name="api-analytics-overview"),
     path("schema/", SpectacularAPIView.as_view(urlconf="coaching.urls_tenant"), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("docs/", api_reference_policy(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
+    path("redoc/", api_reference_policy(SpectacularRedocView.as_view(url_name="api-schema")), name="api-redoc"),
 ]
 
 hub = [
@@ -131,6 +133,7 @@ companion = [
     path("sign-in/", companion_views.sign_in, name="app-sign-in"),
     path("sign-out/", companion_views.sign_out, name="app-sign-out"),
     path("auth/<str:token>/", companion_views.auth, name="app-auth"),
+    path("link/<str:token>/", companion_views.link, name="app-link"),
     path("memory/<str:memory_id>/forget/", companion_views.forget, name="app-forget"),
     path("push/", companion_views.push_subscribe, name="app-push"),
     path("manifest.webmanifest", companion_views.manifest, name="app-manifest"),

@@ -63,5 +63,8 @@ def demo_site(request: HttpRequest) -> HttpResponse:
     if key is None:
         raise Http404("The demo site exists only in development, after `make run` seeded the demo.")
     port = f":{settings.PUBLIC_PORT}" if settings.PUBLIC_PORT else ""
-    script = f"{settings.PUBLIC_SCHEME}://{DEMO_SLUG}.{settings.PLATFORM_DOMAIN}{port}/widget/{key}.js"
-    return render(request, "coaching/demo_site.html", {"script": script})
+    creator_origin = f"{settings.PUBLIC_SCHEME}://{DEMO_SLUG}.{settings.PLATFORM_DOMAIN}{port}"
+    response = render(request, "coaching/demo_site.html", {"script": f"{creator_origin}/widget/{key}.js"})
+    # Like a creator's own site: it runs the snippet from the creator's host and frames its chat.
+    response._csp_update = {"script-src": [creator_origin], "frame-src": [creator_origin]}  # type: ignore[attr-defined]
+    return response

@@ -15,14 +15,14 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, StreamingHttpResponse
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from conversations import services
 from conversations.consumers import REPLY_POOL, reply_in_thread
-from conversations.forms import WidgetForm
+from conversations.forms import WidgetForm, origins_clean
 from conversations.models import Contact, ContactMemory, Conversation, Message, Widget
 from conversations.selectors import (
     contact_by_id,
@@ -35,6 +35,7 @@ from conversations.selectors import (
 )
 from tenants.api_errors import Conflict
 from tenants.api_filters import UtcDateTimeFilter
+from tenants.api_parsers import JSONParser
 from tenants.permissions import ContentPermissions, requires
 from tenants.roles import Capability
 
@@ -584,6 +585,11 @@ class WidgetSerializer(serializers.ModelSerializer):
             "snippet", "created_at",
         ]  # fmt: skip
         read_only_fields = ["id", "key", "snippet", "created_at"]
+
+    def validate_allowed_origins(self, value: list[str]) -> list[str]:
+        # The hub's form below reads one site per line: an entry with a line break is refused, not split.
+        split = [entry for entry in value if len(entry.splitlines()) > 1]
+        return origins_clean(split) if split else value
 
     def get_snippet(self, widget: Widget) -> str:
         src = self.context["request"].build_absolute_uri(f"/widget/{widget.key}.js")

@@ -1,7 +1,9 @@
 """The companion web app (/app/ on the creator's host): an installable PWA for end users.
 
-People sign in with a link sent to their email; the link proves the address, links the browser
-they asked from, and leaves a signed cookie that names them on this creator's host only.
+People sign in with a link sent to their email; the link signs in the browser that opens it (a
+signed cookie that names them on this creator's host only) and nothing else. The browser that asked
+for the link — perhaps a stranger's widget — is linked to the person only when they confirm it,
+signed in, on a page that shows what would be linked.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST, require_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from conversations import services
 from conversations.identity import (
@@ -20,11 +23,14 @@ from conversations.identity import (
     TOKEN_MAX_AGE_SECONDS,
     VISITOR_COOKIE,
     contact_token,
+    device_link_payload,
+    device_link_token,
     identity_from_token,
 )
 from conversations.models import Contact
 from conversations.push import vapid_public_key
-from conversations.selectors import contact_by_id, contact_memory
+from conversations.selectors import contact_by_id, contact_memory, device_link_preview
+from tenants.auth_limits import client_ip
 
 
 def _contact(request: HttpRequest) -> Contact | None:
@@ -57,27 +63,54 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             visitor_id=visitor.visitor_id if visitor else None,
             base_url=request.build_absolute_uri("/").rstrip("/"),
             creator_name=request.tenant.name,
+            client_ip=client_ip(request),
         )
     except ValidationError:
-        return render(request, "conversations/app_sign_in.html", {"error": "Give a valid email address."}, status=400)
-    except services.TooManyLinks:
-        context = {"error": "Too many links asked for. Try again later."}
-        return render(request, "conversations/app_sign_in.html", context, status=429)
+        context = {"error": _("Give a valid email address.")}
+        return render(request, "conversations/app_sign_in.html", context, status=400)
+    except services.TooManyLinks as exc:
+        context = {"error": _("Too many links asked for. Try again later.")}
+        response = render(request, "conversations/app_sign_in.html", context, status=429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     return render(request, "conversations/app_sign_in.html", {"sent_to": email})
 
 
 @require_safe
 def auth(request: HttpRequest, token: str) -> HttpResponse:
+    schema = request.tenant.schema_name
     try:
-        contact = services.magic_link_redeem(token=token)
+        opener = identity_from_token(request.COOKIES.get(VISITOR_COOKIE, ""), schema=schema)
+        sign_in = services.magic_link_redeem(token=token, opener_visitor_id=opener.visitor_id if opener else None)
     except services.LinkInvalid as exc:
         return render(request, "conversations/app_sign_in.html", {"error": str(exc)}, status=400)
-    response = redirect("app-home")
+    if sign_in.pending_visitor_id:  # another browser asked for this link: the person decides, here
+        link = device_link_token(schema=schema, contact_id=sign_in.contact.pk, visitor_id=sign_in.pending_visitor_id)
+        response = redirect("app-link", token=link)
+    else:
+        response = redirect("app-home")
     response.set_cookie(
-        CONTACT_COOKIE, contact_token(schema=request.tenant.schema_name, contact_id=contact.pk),
+        CONTACT_COOKIE, contact_token(schema=schema, contact_id=sign_in.contact.pk),
         max_age=TOKEN_MAX_AGE_SECONDS, httponly=True, secure=request.is_secure(), samesite="Lax",
     )  # fmt: skip
     return response
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def link(request: HttpRequest, token: str) -> HttpResponse:
+    """Show what asking browser would be linked, and link it only on the signed-in person's POST."""
+    contact, payload = _contact(request), device_link_payload(token, schema=request.tenant.schema_name)
+    if contact is None or payload is None or payload[0] != contact.pk:
+        context = {"error": _("This link request has expired or is not yours. Nothing was linked.")}
+        return render(request, "conversations/app_sign_in.html", context, status=400)
+    if request.method == "POST" and request.POST.get("decision") == "link":
+        if services.device_link_claim(token=token):
+            services.device_link_confirm(contact=contact, visitor_id=payload[1])
+        return redirect("app-home")
+    if request.method == "POST":
+        return redirect("app-home")
+    context = {"preview": device_link_preview(visitor_id=payload[1]), "contact": contact}
+    return render(request, "conversations/app_link.html", context)
 
 
 @require_POST
@@ -104,7 +137,7 @@ def push_subscribe(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"error": {"code": "signed_out", "message": "Sign in first.", "fields": {}}}, status=403)
     try:
         services.push_subscribe(contact=contact, subscription=json.loads(request.body or b"{}"))
-    except (ValidationError, ValueError):
+    except (ValidationError, ValueError, RecursionError):  # RecursionError: JSON nested too deeply
         message = "Send the browser's PushSubscription as JSON."
         return JsonResponse({"error": {"code": "invalid", "message": message, "fields": {}}}, status=400)
     return JsonResponse({"subscribed": True}, status=201)

@@ -28,7 +28,7 @@ from django_tenants.utils import schema_context
 from redis.exceptions import RedisError
 
 from conversations import services
-from conversations.flood import FrameBucket, end_user_wait_seconds
+from conversations.flood import FrameBucket, anonymous_chat_wait_seconds, end_user_wait_seconds, scope_client_ip
 from conversations.identity import identity_from_token, visitor_token_new
 from conversations.realtime import conversation_group, inbox_group
 from conversations.selectors import conversation_history, widget_by_key
@@ -113,6 +113,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.streaming: set[str] = set()
         self.sent: set[str] = set()
         self.tasks: set[asyncio.Task] = set()
+        self.links_asked = 0
+        self.identity: Any = None
+        self.client_ip = scope_client_ip(self.scope)
         key = self.scope["url_route"]["kwargs"].get("widget_key")
         self.widget = await in_schema(self.schema, widget_by_key, key) if key else None
         if key and self.widget is None:
@@ -157,7 +160,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         try:
             frame = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             await self.error("bad_json", "Frames must be JSON objects.")
             return
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
@@ -185,6 +188,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN, reason="This sign-in is no longer valid. Sign in again.")
             return
         self.contact_id, self.visitor_id = state["contact"], identity.visitor_id
+        self.identity = identity
         await self.join(state["conversation"])
         await self.send_json(
             {
@@ -200,9 +204,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     @staticmethod
     def _hello_state(identity: Any, conversation_id: Any, after: Any) -> dict[str, Any]:
-        contact = services.web_contact_resolve(identity=identity)
-        conversation = services.web_conversation_find(
-            contact=contact, conversation_id=conversation_id if isinstance(conversation_id, str) else None
+        """Nothing is written here: a browser that only opens the chat leaves no row behind."""
+        contact = services.web_contact_find(identity=identity)
+        conversation = (
+            services.web_conversation_find(
+                contact=contact, conversation_id=conversation_id if isinstance(conversation_id, str) else None
+            )
+            if contact is not None
+            else None
         )
         messages = (
             conversation_history(conversation=conversation, after=after if isinstance(after, str) else None)
@@ -210,8 +219,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
             else []
         )
         return {
-            "contact": contact.pk,
-            "name": contact.display_name,
+            "contact": contact.pk if contact is not None else None,
+            "name": contact.display_name if contact is not None else "",
             "conversation": str(conversation.pk) if conversation else None,
             "handler": conversation.handler if conversation else "ai",
             "messages": [services.message_payload(m) for m in messages],
@@ -219,11 +228,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def on_message(self, frame: dict[str, Any]) -> None:
         text, client_id = frame.get("text"), frame.get("client_id")
-        if self.contact_id is None:
+        if self.contact_id is None and self.visitor_id is None:
             await self.error("hello_first", "Send a hello frame first.")
             return
         if not isinstance(text, str) or not text.strip():
             await self.error("bad_message", "Write a message.")
+            return
+        if not services.storable_text(text):
+            await self.error("bad_message", "This message holds characters that cannot be stored.")
             return
         if client_id is not None and not (isinstance(client_id, str) and CLIENT_ID.match(client_id)):
             await self.error("bad_message", "client_id must be 8-64 letters, digits, - or _.")
@@ -250,6 +262,17 @@ class ChatConsumer(AsyncWebsocketConsumer):
     def _receive(self, text: str, client_id: str | None) -> tuple[int, Any, str, Any]:
         """One trip to the database thread: the person's rate limit, then the message stored (and, when new
         and the AI answers, claimed for the reply). Returns (wait, payload, handler, claimed message)."""
+        if self.contact_id is None:  # another tab of this browser may have written already
+            known = services.web_contact_find(identity=self.identity)
+            self.contact_id = known.pk if known is not None else None
+        widget_key = self.widget.key if self.widget else f"app:{self.schema}"
+        wait = anonymous_chat_wait_seconds(
+            client_ip=self.client_ip, widget_key=widget_key, new_visitor=self.contact_id is None
+        )
+        if wait:
+            return wait, None, "", None
+        if self.contact_id is None:  # this browser's first real message: now it becomes a contact
+            self.contact_id = services.web_contact_resolve(identity=self.identity).pk
         wait = end_user_wait_seconds(self.contact_id)
         if wait:
             return wait, None, "", None
@@ -305,6 +328,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if not isinstance(email, str) or len(email) > 254:
             await self.error("bad_email", "Give an email address.")
             return
+        if self.links_asked >= settings.SIGN_IN_LINKS_PER_SOCKET:
+            await self.error(
+                "rate_limited", "Enough links asked for from this chat. Check your inbox.", retry_after=3600
+            )
+            return
+        self.links_asked += 1
         creator = self.scope["tenant"]
         try:
             await in_schema(
@@ -314,13 +343,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 visitor_id=self.visitor_id,
                 base_url=creator.public_url("").rstrip("/"),
                 creator_name=creator.name,
+                client_ip=self.client_ip,
             )
         except ValidationError:
             await self.error("bad_email", "That does not look like an email address.")
             return
-        except services.TooManyLinks:
+        except services.TooManyLinks as exc:
             await self.error(
-                "rate_limited", "Too many links asked for that address. Try again later.", retry_after=3600
+                "rate_limited", "Too many sign-in links asked for. Try again later.", retry_after=exc.retry_after
             )
             return
         await self.send_json({"type": "identify_sent", "email": email.strip().lower()})

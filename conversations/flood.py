@@ -13,6 +13,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.cache import cache
 
+from tenants.limits import limit_wait_seconds
+
 
 class FrameBucket:
     def __init__(self, burst: int, per_second: float, clock: Callable[[], float] = time.monotonic) -> None:
@@ -38,3 +40,35 @@ def end_user_wait_seconds(contact_id: uuid.UUID) -> int:
     if cache.incr(key) <= settings.CHAT_USER_MESSAGES_PER_MINUTE:
         return 0
     return 60 - int(time.time() % 60)
+
+
+def scope_client_ip(scope: dict) -> str:
+    """A socket's client address: the peer itself, unless NUM_PROXIES trusted proxies stand in front
+    (then the address the nearest of them saw). A header alone never decides it."""
+    peer = (scope.get("client") or ("",))[0] or ""
+    proxies = getattr(settings, "NUM_PROXIES", 0) or 0
+    if proxies:
+        forwarded = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"x-forwarded-for"), "")
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if hops:
+            return hops[-min(proxies, len(hops))]
+    return peer
+
+
+def anonymous_chat_wait_seconds(*, client_ip: str, widget_key: str, new_visitor: bool) -> int:
+    """0 if one more message may be stored now. Holds an IP (every visitor behind it) and a widget
+    to their own budgets, across creators' hosts, so a stream of fresh visitors gets nowhere."""
+    checks = [
+        ("chat-ip-messages", client_ip, settings.CHAT_IP_MESSAGES_PER_MINUTE, 60),
+        ("chat-widget-messages", widget_key, settings.CHAT_WIDGET_MESSAGES_PER_MINUTE, 60),
+    ]
+    if new_visitor:
+        checks += [
+            ("chat-new-visitors-ip", client_ip, settings.CHAT_NEW_VISITORS_PER_IP_PER_HOUR, 3600),
+            ("chat-new-visitors-widget", widget_key, settings.CHAT_NEW_VISITORS_PER_WIDGET_PER_HOUR, 3600),
+        ]
+    for scope, ident, limit, window in checks:
+        wait = limit_wait_seconds(scope=scope, ident=ident or "unknown", limit=limit, window_seconds=window)
+        if wait:
+            return wait
+    return 0

@@ -4,10 +4,30 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
-from conversations.models import ContactMemory, Widget, origin_of
+from conversations.models import ContactMemory, Widget, bare_origin
 
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def origins_clean(entries: list[str]) -> list[str]:
+    """Allowed sites as bare origins, sorted and once each; one error names every entry that is not."""
+    origins, bad = [], []
+    for entry in entries:
+        if not entry.strip():
+            continue
+        origin = bare_origin(entry)
+        (origins if origin else bad).append(origin or entry.strip())
+    if bad:
+        message = _(
+            "Give whole site addresses such as https://www.example.com or http://localhost:3000, with no page, "
+            "spaces or other characters after them (not: %(bad)s)."
+        )
+        raise ValidationError(message % {"bad": ", ".join(repr(b) if not b.isprintable() else b for b in bad)})
+    if len(origins) > 20:
+        raise ValidationError(_("Up to 20 sites."))
+    return sorted(set(origins))
 
 
 class WidgetForm(forms.ModelForm):
@@ -34,17 +54,7 @@ class WidgetForm(forms.ModelForm):
             self.initial["allowed_origins"] = "\n".join(self.instance.allowed_origins)
 
     def clean_allowed_origins(self) -> list[str]:
-        origins, bad = [], []
-        for line in self.cleaned_data["allowed_origins"].splitlines():
-            if not line.strip():
-                continue
-            origin = origin_of(line)
-            (origins if origin else bad).append(origin or line.strip())
-        if bad:
-            raise ValidationError(f"Give whole site addresses such as https://www.example.com (not: {', '.join(bad)}).")
-        if len(origins) > 20:
-            raise ValidationError("Up to 20 sites.")
-        return sorted(set(origins))
+        return origins_clean(self.cleaned_data["allowed_origins"].splitlines())
 
     def clean_color(self) -> str:
         return self._colour("color")

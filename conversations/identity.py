@@ -60,3 +60,22 @@ def magic_link_payload(token: str, *, schema: str) -> tuple[str, uuid.UUID | Non
         return payload["e"], (uuid.UUID(payload["v"]) if payload["v"] else None)
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         return None
+
+
+DEVICE_LINK_MAX_AGE_SECONDS = 15 * 60
+
+
+def device_link_token(*, schema: str, contact_id: uuid.UUID, visitor_id: uuid.UUID) -> str:
+    """Names one pending link of a browser to a person; only that person, signed in, may confirm it."""
+    payload = {"c": str(contact_id), "v": str(visitor_id)}
+    return signing.dumps(payload, salt=_salt(schema, "device-link"), compress=True)
+
+
+def device_link_payload(token: str, *, schema: str) -> tuple[uuid.UUID, uuid.UUID] | None:
+    if not isinstance(token, str) or len(token) > 500:
+        return None
+    try:
+        payload = signing.loads(token, salt=_salt(schema, "device-link"), max_age=DEVICE_LINK_MAX_AGE_SECONDS)
+        return uuid.UUID(payload["c"]), uuid.UUID(payload["v"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import ipaddress
+import re
 import secrets
 import uuid
 from urllib.parse import urlsplit
@@ -89,11 +91,41 @@ def new_widget_key() -> str:
 
 def origin_of(url: str) -> str:
     """scheme://host[:port], lower-cased; empty for anything that is not an http(s) origin."""
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:  # a port out of range, a broken [IPv6] host
+        return ""
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         return ""
-    port = f":{parts.port}" if parts.port else ""
     return f"{parts.scheme}://{parts.hostname.lower()}{port}"
+
+
+ORIGIN = re.compile(r"(?P<scheme>https?)://(?P<host>\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::(?P<port>[0-9]{1,5}))?/?")
+HOST_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+
+def bare_origin(value: str) -> str:
+    """scheme://host[:port], lower-cased, for a value that is an origin and nothing more (a trailing
+    slash is forgiven); empty otherwise. Allowed origins end up in a Content-Security-Policy header,
+    where a space, ";" or "," would add sources or directives, so the grammar is strict."""
+    match = ORIGIN.fullmatch(value.strip().lower())
+    if match is None:
+        return ""
+    scheme, host, port = match["scheme"], match["host"], match["port"]
+    if host.startswith("["):
+        try:
+            ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            return ""
+    elif not all(HOST_LABEL.fullmatch(label) for label in host.split(".")):
+        return ""
+    if port is not None and not 0 < int(port) <= 65535:
+        return ""
+    if port is None or port.lstrip("0") == DEFAULT_PORTS[scheme]:
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{int(port)}"
 
 
 class Widget(models.Model):

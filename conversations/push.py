@@ -9,14 +9,110 @@ from __future__ import annotations
 import base64
 import json
 import logging
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
+import requests
 from django.conf import settings
+from django.utils.translation import gettext as _
+from requests.adapters import HTTPAdapter
 
 from conversations.models import PushSubscription
+from knowledge.addresses import AddressRefused, public_address
 
 logger = logging.getLogger(__name__)
 GONE = {404, 410}
+# The browsers' push services; an endpoint anywhere else is refused (WEBPUSH_ALLOWED_HOSTS adds more).
+BROWSER_PUSH_SERVICES = (
+    "fcm.googleapis.com",  # Chrome, Edge, Opera, Samsung Internet and the other Chromium browsers
+    "updates.push.services.mozilla.com",  # Firefox
+    "*.push.apple.com",  # Safari (web.push.apple.com)
+    "*.notify.windows.com",  # Windows push (wns2-*.notify.windows.com)
+)
+
+
+class EndpointRefused(Exception):
+    """A push endpoint we will not call: not a push service, not https, or not on the public internet."""
+
+
+@dataclass(frozen=True)
+class PushTarget:
+    url: str  # the endpoint with the checked address in place of the name
+    host_header: str
+    hostname: str
+
+
+def _known_service(host: str) -> bool:
+    for pattern in (*BROWSER_PUSH_SERVICES, *settings.WEBPUSH_ALLOWED_HOSTS):
+        pattern = pattern.strip().lower()
+        if host == pattern or (pattern.startswith("*.") and host.endswith(pattern[1:])):
+            return True
+    return False
+
+
+def push_target(endpoint: str) -> PushTarget:
+    """Where a push for `endpoint` goes, checked now: at subscription and again before every send, so
+    a name that later resolves inside our network (DNS rebinding) is refused."""
+    try:
+        parts = urlsplit(endpoint)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise EndpointRefused(_("This push endpoint is not a valid address.")) from exc
+    host = (parts.hostname or "").lower()
+    private_ok = f"{host}:{port}" in {entry.strip() for entry in settings.WEBPUSH_ALLOWED_PRIVATE_HOSTS}
+    if not host or parts.username or parts.password:
+        raise EndpointRefused(_("This push endpoint is not a valid address."))
+    if parts.scheme != "https" and not (private_ok and parts.scheme == "http"):
+        raise EndpointRefused(_("Push endpoints must use https."))
+    if not (private_ok or _known_service(host)):
+        raise EndpointRefused(_("This push endpoint does not belong to a known push service."))
+    try:
+        address = public_address(host, port, allowed_private=settings.WEBPUSH_ALLOWED_PRIVATE_HOSTS)
+    except AddressRefused as exc:
+        raise EndpointRefused(_("This push endpoint is not on the public internet.")) from exc
+    netloc = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+    named = f"[{host}]" if ":" in host else host
+    host_header = named if parts.port is None else f"{named}:{port}"
+    return PushTarget(urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, "")), host_header, host)
+
+
+class _PinnedAdapter(HTTPAdapter):
+    """TLS to the checked address still names (SNI) and verifies the push service's own host."""
+
+    def __init__(self, hostname: str) -> None:
+        self.hostname = hostname
+        super().__init__(max_retries=0)
+
+    def build_connection_pool_key_attributes(
+        self, request: requests.PreparedRequest, verify: bool | str, cert: Any = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
+        if host_params["scheme"] == "https":
+            pool_kwargs.update(server_hostname=self.hostname, assert_hostname=self.hostname)
+        return host_params, pool_kwargs
+
+
+class _PinnedSession(requests.Session):
+    """Posts to one checked address and never follows a redirect (a 3xx is a failed push)."""
+
+    def __init__(self, target: PushTarget) -> None:
+        super().__init__()
+        self.target = target
+        self.trust_env = False  # no proxies or .netrc from the environment
+        self.mount("https://", _PinnedAdapter(target.hostname))
+        self.mount("http://", _PinnedAdapter(target.hostname))
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        kwargs["allow_redirects"] = False
+        kwargs["headers"] = {**(kwargs.get("headers") or {}), "Host": self.target.host_header}
+        return super().request(method, self.target.url, *args, **kwargs)
+
+
+def push_session(endpoint: str) -> requests.Session:
+    """A session whose every request goes to `endpoint`'s address as checked now (EndpointRefused if not)."""
+    return _PinnedSession(push_target(endpoint))
 
 
 def vapid_keys_ensure() -> Path:
@@ -48,6 +144,12 @@ def push_send(subscription: PushSubscription, payload: dict[str, str]) -> bool:
 
     subscription_id = subscription.pk
     try:
+        session = push_session(subscription.endpoint)
+    except EndpointRefused as exc:
+        PushSubscription.objects.filter(pk=subscription.pk).update(last_error=str(exc)[:300])
+        logger.warning("push to %s refused: %s", subscription_id, exc)
+        return False
+    try:
         webpush(
             subscription_info={
                 "endpoint": subscription.endpoint,
@@ -58,6 +160,7 @@ def push_send(subscription: PushSubscription, payload: dict[str, str]) -> bool:
             vapid_claims={"sub": settings.VAPID_SUBJECT},
             timeout=settings.PUSH_TIMEOUT_SECONDS,
             ttl=24 * 3600,
+            requests_session=session,
         )
     except WebPushException as exc:
         status = exc.response.status_code if exc.response is not None else None
@@ -67,4 +170,6 @@ def push_send(subscription: PushSubscription, payload: dict[str, str]) -> bool:
             PushSubscription.objects.filter(pk=subscription.pk).update(last_error=str(exc)[:300])
         logger.warning("push to %s failed with %s", subscription_id, status or type(exc).__name__)
         return False
+    finally:
+        session.close()
     return True

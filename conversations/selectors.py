@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from conversations.models import Contact, ContactMemory, Conversation, Message, Widget
+from conversations.models import Contact, ContactMemory, Conversation, Message, WebVisitor, Widget
+
+WIDGET_KEY = re.compile(r"[A-Za-z0-9_-]{1,40}")  # new_widget_key: "wk_" and URL-safe base64
 
 
 def parsed_uuid(value: Any) -> uuid.UUID | None:
@@ -20,7 +23,9 @@ def parsed_uuid(value: Any) -> uuid.UUID | None:
 
 
 def widget_by_key(key: str) -> Widget | None:
-    return Widget.objects.filter(key=key).first() if isinstance(key, str) and len(key) <= 40 else None
+    """Keys come from URLs and socket paths: one that cannot be a key (a NUL, which Postgres refuses
+    in a string, or any other odd character) matches nothing without a query."""
+    return Widget.objects.filter(key=key).first() if isinstance(key, str) and WIDGET_KEY.fullmatch(key) else None
 
 
 def widget_first() -> Widget:
@@ -96,3 +101,22 @@ def conversation_for_api(conversation_id: Any) -> Conversation | None:
 
 def contacts_list() -> QuerySet[Contact]:
     return Contact.objects.all()
+
+
+def device_link_preview(*, visitor_id: uuid.UUID) -> dict[str, Any]:
+    """What confirming a browser link would hand over, so the person can recognise (or refuse) it:
+    where that browser chatted, since when, and how it began."""
+    visitor = WebVisitor.objects.select_related("contact").filter(pk=visitor_id).first()
+    if visitor is None:
+        return {"messages": 0, "first": None, "started_at": None, "sites": [], "signed_in_as_other": False}
+    messages = Message.objects.filter(conversation__contact=visitor.contact, author=Message.Author.USER)
+    first = messages.order_by("created_at").first()
+    widget_ids = Conversation.objects.filter(contact=visitor.contact, widget__isnull=False).values("widget_id")
+    widgets = Widget.objects.filter(pk__in=widget_ids)
+    return {
+        "messages": messages.count(),
+        "first": first.text[:140] if first else None,
+        "started_at": first.created_at if first else visitor.created_at,
+        "sites": sorted({origin for widget in widgets for origin in widget.allowed_origins[:1]}),
+        "signed_in_as_other": not visitor.contact.anonymous,
+    }

@@ -8,6 +8,7 @@ import logging
 import re
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -16,17 +17,20 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from coaching.selectors import persona_get
 from conversations import memory
 from conversations.identity import WebIdentity, magic_link_payload, magic_link_token
 from conversations.models import Contact, ContactMemory, Conversation, Message, PushSubscription, WebVisitor, Widget
+from conversations.push import EndpointRefused, push_target
 from conversations.realtime import publish_on_commit
 from conversations.selectors import parsed_uuid
 from knowledge.answering import Answer, Person, Turn, Voice, answer_stream
+from tenants.limits import limit_wait_seconds
 
 logger = logging.getLogger(__name__)
 PHONE = re.compile(r"^\+?[0-9]{6,15}$")
@@ -47,10 +51,11 @@ class LinkInvalid(Exception):
 
 
 class TooManyLinks(Exception):
-    """Sign-in links for one address are limited, so the form cannot be used to flood an inbox."""
+    """Sign-in links are limited, so the form cannot be used to flood an inbox; args[0] is the wait."""
 
-
-SIGN_IN_LINKS_PER_HOUR = 5
+    @property
+    def retry_after(self) -> int:
+        return int(self.args[0]) if self.args and isinstance(self.args[0], int) else 3600
 
 
 def normalize_contact_reference(*, external_id: str = "", email: str = "", phone: str = "") -> dict[str, str]:
@@ -171,21 +176,28 @@ def contacts_import(*, rows: list[dict[str, str]]) -> dict[str, Any]:
     its identifiers; each row stands alone, so one bad line never loses the others."""
     report: dict[str, Any] = {"created": 0, "updated": 0, "errors": []}
     for number, row in enumerate(rows, start=2):  # line 1 is the header
+        if any(isinstance(value, str) and "\x00" in value for value in row.values()):
+            # The database refuses NUL in text; caught here, the line is reported and the rest kept.
+            report["errors"].append({"line": number, "message": _("This line contains a NUL character.")})
+            continue
         reference = {f: (row.get(f) or "").strip() for f in ("external_id", "email", "phone")}
         tags = [t for t in (row.get("tags") or "").replace(";", ",").split(",") if t.strip()]
         try:
-            normalized = normalize_contact_reference(**reference)
-            matches = Q()
-            for field, value in normalized.items():
-                matches |= Q(**{field: value})
-            existing = Contact.objects.filter(matches).order_by("created_at").first()
-            contact_save(
-                contact=existing,
-                **{f: v for f, v in reference.items() if v},
-                display_name=(row.get("display_name") or None),
-                tags=[*(existing.tags if existing else []), *tags] if tags else None,
-            )
+            with transaction.atomic():  # a savepoint per line: one the database refuses loses only itself
+                normalized = normalize_contact_reference(**reference)
+                matches = Q()
+                for field, value in normalized.items():
+                    matches |= Q(**{field: value})
+                existing = Contact.objects.filter(matches).order_by("created_at").first()
+                contact_save(
+                    contact=existing,
+                    **{f: v for f, v in reference.items() if v},
+                    display_name=(row.get("display_name") or None),
+                    tags=[*(existing.tags if existing else []), *tags] if tags else None,
+                )
             report["updated" if existing else "created"] += 1
+        except DataError:
+            report["errors"].append({"line": number, "message": _("The database refused this line's values.")})
         except ValidationError as exc:
             messages = exc.message_dict if hasattr(exc, "error_dict") else {"row": exc.messages}
             report["errors"].append({"line": number, "message": "; ".join(m for ms in messages.values() for m in ms)})
@@ -221,16 +233,23 @@ def contacts_import_csv(*, upload: Any) -> dict[str, Any]:
     return contacts_import(rows=rows)
 
 
-def web_contact_resolve(*, identity: WebIdentity) -> Contact:
-    """The contact behind a signed web identity; a new browser becomes an anonymous contact."""
+def web_contact_find(*, identity: WebIdentity) -> Contact | None:
+    """The contact behind a signed web identity; None for a browser that has not written yet."""
     if identity.contact_id is not None:
         contact = Contact.objects.filter(pk=identity.contact_id).first()
         if contact is None:
             raise ConversationNotFound("This sign-in is no longer valid.")
         return contact
     visitor = WebVisitor.objects.select_related("contact").filter(pk=identity.visitor_id).first()
-    if visitor is not None:
-        return visitor.contact
+    return visitor.contact if visitor is not None else None
+
+
+def web_contact_resolve(*, identity: WebIdentity) -> Contact:
+    """The contact behind a signed web identity; a new browser becomes an anonymous contact (only
+    once it sends a real message, so opening sockets creates no rows)."""
+    contact = web_contact_find(identity=identity)
+    if contact is not None:
+        return contact
     try:
         with transaction.atomic():
             contact = Contact.objects.create(anonymous=True)
@@ -280,6 +299,18 @@ def message_payload(message: Message) -> dict[str, Any]:
     }
 
 
+def storable_text(text: str) -> bool:
+    """Postgres refuses NUL in text and UTF-8 cannot hold a lone surrogate (half an emoji from a
+    broken client): such text is refused up front instead of failing in the database."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def message_receive(
     *,
     contact: Contact,
@@ -297,6 +328,10 @@ def message_receive(
     text = text.strip()
     if not text:
         raise ValidationError({"message": "Write a message."})
+    if not storable_text(text):
+        raise ValidationError(
+            {"message": "This message holds characters that cannot be stored (NUL or a broken emoji)."}
+        )
     if len(text) > settings.CHAT_MAX_MESSAGE_CHARS:
         raise ValidationError({"message": f"Keep messages under {settings.CHAT_MAX_MESSAGE_CHARS} characters."})
     if client_id and conversation is not None:
@@ -615,37 +650,80 @@ def contact_merge(*, source: Contact, into: Contact) -> Contact:
     return into
 
 
-def magic_link_send(*, email: str, visitor_id: uuid.UUID | None, base_url: str, creator_name: str) -> None:
-    """Email a sign-in link; opening it proves the address and links this browser to that person."""
+@dataclass(frozen=True)
+class SignIn:
+    """Who opened a sign-in link, and the browser that asked for it when that one still needs the
+    person's confirmation before it may speak (and read) for them."""
+
+    contact: Contact
+    pending_visitor_id: uuid.UUID | None = None
+
+
+def magic_link_send(
+    *, email: str, visitor_id: uuid.UUID | None, base_url: str, creator_name: str, client_ip: str = ""
+) -> None:
+    """Email a sign-in link. Opening it signs in the browser that opens it, nothing more: the browser
+    that asked is linked only if the person confirms it there (device_link_confirm).
+
+    Limited per address, per IP and per creator, across every creator's host, so the form and the
+    widget cannot be used to flood an inbox or relay spam."""
     email = normalize_contact_reference(email=email)["email"]
-    key = f"sign-in-links:{email}"
-    cache.add(key, 0, 3600)
-    if cache.incr(key) > SIGN_IN_LINKS_PER_HOUR:
-        raise TooManyLinks(email)
+    for scope, ident, limit in (
+        ("sign-in-links-ip", client_ip or "unknown", settings.SIGN_IN_LINKS_PER_IP_PER_HOUR),
+        ("sign-in-links-creator", connection.schema_name, settings.SIGN_IN_LINKS_PER_CREATOR_PER_HOUR),
+        ("sign-in-links-address", email, settings.SIGN_IN_LINKS_PER_ADDRESS_PER_HOUR),
+    ):
+        wait = limit_wait_seconds(scope=scope, ident=ident, limit=limit, window_seconds=3600)
+        if wait:
+            raise TooManyLinks(wait)
     token = magic_link_token(schema=connection.schema_name, email=email, visitor_id=visitor_id)
     link = f"{base_url}/app/auth/{token}/"
+    name = " ".join(str(creator_name).split())[:60]  # a header: no newlines, no essays
     send_mail(
-        subject=f"Your sign-in link for {creator_name}",
-        message=f"Open this link within 15 minutes to continue with your coach:\n\n{link}\n\n"
-        "If you did not ask for it, ignore this email.",
+        subject=_("Your sign-in link for %(name)s") % {"name": name},
+        message=_(
+            "Open this link within 15 minutes to continue with your coach:\n\n%(link)s\n\n"
+            "If you did not ask for it, ignore this email: nobody can use it without opening it."
+        )
+        % {"link": link},
         from_email=None,
         recipient_list=[email],
     )
 
 
-def magic_link_redeem(*, token: str) -> Contact:
+def magic_link_redeem(*, token: str, opener_visitor_id: uuid.UUID | None = None) -> SignIn:
+    """The link proves the address for the browser that opened it. The browser that asked for the
+    link (a widget visitor, perhaps a stranger who typed this address) gains nothing here, unless
+    it is the very browser opening it (its own visitor cookie, which no other site can set)."""
     payload = magic_link_payload(token, schema=connection.schema_name)
     if payload is None or not cache.add(f"magic-link-used:{connection.schema_name}:{token[-40:]}", 1, 20 * 60):
-        raise LinkInvalid("This sign-in link has expired or was already used. Ask for a new one.")
+        raise LinkInvalid(_("This sign-in link has expired or was already used. Ask for a new one."))
     email, visitor_id = payload
     contact = contact_resolve(email=email)
     Contact.objects.filter(pk=contact.pk).update(anonymous=False)
-    visitor = WebVisitor.objects.select_related("contact").filter(pk=visitor_id).first() if visitor_id else None
-    if visitor is not None and visitor.contact_id != contact.pk:
-        if visitor.contact.anonymous:
-            contact_merge(source=visitor.contact, into=contact)
-        else:
-            WebVisitor.objects.filter(pk=visitor.pk).update(contact=contact)
+    if visitor_id is not None and visitor_id == opener_visitor_id:
+        device_link_confirm(contact=contact, visitor_id=visitor_id)
+    already_linked = visitor_id is None or WebVisitor.objects.filter(pk=visitor_id, contact=contact).exists()
+    return SignIn(contact=contact, pending_visitor_id=None if already_linked else visitor_id)
+
+
+def device_link_claim(*, token: str) -> bool:
+    """A link request is confirmed at most once (a replayed POST links nothing more)."""
+    return bool(cache.add(f"device-link-used:{connection.schema_name}:{token[-40:]}", 1, 20 * 60))
+
+
+def device_link_confirm(*, contact: Contact, visitor_id: uuid.UUID) -> Contact:
+    """The signed-in person confirmed that this browser is theirs: it speaks for them from now on,
+    and what it wrote anonymously moves to them."""
+    with transaction.atomic():
+        visitor = WebVisitor.objects.select_for_update().select_related("contact").filter(pk=visitor_id).first()
+        if visitor is None:
+            WebVisitor.objects.create(id=visitor_id, contact=contact)
+        elif visitor.contact_id != contact.pk:
+            if visitor.contact.anonymous:
+                contact_merge(source=visitor.contact, into=contact)
+            else:
+                WebVisitor.objects.filter(pk=visitor.pk).update(contact=contact)
     return contact
 
 
@@ -659,9 +737,14 @@ def push_subscribe(*, contact: Contact, subscription: dict[str, Any]) -> PushSub
         p256dh, auth = str(keys["p256dh"]), str(keys["auth"])
     except (KeyError, TypeError) as exc:
         raise ValidationError({"subscription": "Send the browser's PushSubscription as JSON."}) from exc
-    if not endpoint.startswith(("https://", "http://")) or len(endpoint) > 1000 or len(p256dh) > 200 or len(auth) > 100:
-        raise ValidationError({"subscription": "This push subscription is not valid."})
-    item, _ = PushSubscription.objects.update_or_create(
+    too_long = len(endpoint) > 1000 or len(p256dh) > 200 or len(auth) > 100
+    if too_long or "\x00" in endpoint + p256dh + auth:  # the database refuses NUL in text
+        raise ValidationError({"subscription": _("This push subscription is not valid.")})
+    try:
+        push_target(endpoint)  # a browser's push service on the public internet, never ours
+    except EndpointRefused as exc:
+        raise ValidationError({"subscription": str(exc)}) from exc
+    item, _created = PushSubscription.objects.update_or_create(
         endpoint=endpoint, defaults={"contact": contact, "p256dh": p256dh, "auth": auth, "last_error": ""}
     )
     return item

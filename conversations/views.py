@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 from conversations import services
 from conversations.forms import MemoryForm, WidgetForm
 from conversations.identity import TOKEN_MAX_AGE_SECONDS, VISITOR_COOKIE, identity_from_token, visitor_token_new
-from conversations.models import ContactMemory, Widget
+from conversations.models import ContactMemory, Widget, bare_origin
 from conversations.selectors import (
     contact_memory,
     conversation_for_team,
@@ -67,12 +67,21 @@ def widget_frame(request: HttpRequest, key: str) -> HttpResponse:
     token = request.COOKIES.get(VISITOR_COOKIE, "")
     if identity_from_token(token, schema=schema) is None:
         token = visitor_token_new(schema=schema)
+    # Only what is still a bare origin goes into the header, whatever an older version let through.
+    ancestors = [origin for origin in map(bare_origin, widget.allowed_origins) if origin]
     context = {
         "widget": widget,
-        "chat": {"socket": f"/ws/chat/{widget.key}/", "token": token, "greeting": widget.greeting, "store": widget.key},
+        "chat": {
+            "socket": f"/ws/chat/{widget.key}/",
+            "token": token,
+            "greeting": widget.greeting,
+            "store": widget.key,
+            "origins": ancestors,  # the only embedding pages the frame talks to
+        },
     }
     response = render(request, "conversations/widget_frame.html", context)
-    response["Content-Security-Policy"] = "frame-ancestors " + " ".join(["'self'", *widget.allowed_origins])
+    # The page's strict policy (it shows visitors' and the AI's text), framed only by the allowed sites.
+    response._csp_replace = {"frame-ancestors": ["'self'", *ancestors]}
     secure = request.is_secure()
     response.set_cookie(
         VISITOR_COOKIE, token, max_age=TOKEN_MAX_AGE_SECONDS, httponly=True, secure=secure,

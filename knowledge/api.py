@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -27,6 +27,7 @@ from knowledge.services import (
 from knowledge.uploads import UploadRefused
 from knowledge.vectors import VectorStoreUnavailable
 from tenants.api_filters import UtcDateTimeFilter
+from tenants.api_parsers import JSONParser
 from tenants.permissions import ContentPermissions, requires
 from tenants.roles import Capability
 

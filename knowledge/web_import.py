@@ -7,14 +7,14 @@ and size and time are bounded.
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 from django.conf import settings
+from django.utils.translation import gettext as _
 
+from knowledge.addresses import AddressNotFound, AddressPrivate, public_address
 from knowledge.uploads import UploadRefused
 
 MAX_REDIRECTS = 3
@@ -30,29 +30,28 @@ class FetchedPage:
 
 
 def _public_address(host: str, port: int) -> str:
-    allowed = {entry.strip() for entry in settings.KNOWLEDGE_URL_ALLOWED_PRIVATE_HOSTS}
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        raise UploadRefused(f"The address {host} could not be found.") from exc
-    addresses = {info[4][0] for info in infos}
-    for address in addresses:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-            ip = ip.ipv4_mapped
-        if not ip.is_global and f"{host}:{port}" not in allowed:
-            raise UploadRefused("That address points inside a private network and cannot be imported.")
-    return sorted(addresses)[0]
+        return public_address(host, port, allowed_private=settings.KNOWLEDGE_URL_ALLOWED_PRIVATE_HOSTS)
+    except AddressNotFound as exc:
+        raise UploadRefused(_("The address %(host)s could not be found.") % {"host": host}) from exc
+    except AddressPrivate as exc:
+        raise UploadRefused(_("That address points inside a private network and cannot be imported.")) from exc
 
 
 def _checked_target(url: str) -> tuple[str, str, str]:
     """(url to connect to, Host header, host for TLS) for a URL whose address is public."""
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # "http://[::1" and the like
+        parts = urlsplit("")
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UploadRefused("Give a web address starting with http:// or https://.")
+        raise UploadRefused(_("Give a web address starting with http:// or https://."))
     if parts.username or parts.password:
         raise UploadRefused("Web addresses with a user name or password cannot be imported.")
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise UploadRefused(_("That web address has an invalid port.")) from exc
     address = _public_address(parts.hostname, port)
     netloc = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
     host_header = parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}"

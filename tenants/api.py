@@ -4,39 +4,43 @@ from __future__ import annotations
 
 import uuid
 
-from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
-from rest_framework import generics, serializers, status
+from rest_framework import exceptions, generics, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
-from rest_framework_simplejwt.views import TokenRefreshView
 
 from tenants.api_errors import Conflict
-from tenants.models import ApiKey, Creator, Invitation, Membership
+from tenants.api_throttles import PlatformScopedRateThrottle
+from tenants.auth_limits import TooManyAttempts, signup_attempt_consume
+from tenants.models import ApiKey, Invitation, Membership
 from tenants.permissions import request_membership, requires
 from tenants.roles import Capability, Role
 from tenants.selectors import (
     api_key_get,
     api_keys_for,
-    creator_by_slug,
-    creator_memberships_for_user,
     open_invitations,
     team_members,
 )
 from tenants.services import (
+    EmailNotVerified,
     EmailTaken,
+    RefreshRefused,
+    SignInRefused,
     SlugTaken,
     TeamRuleBroken,
+    TwoFactorRequired,
     api_key_create,
     api_key_revoke,
     creator_signup,
-    creator_token_pair,
+    creator_token_refresh,
+    creator_token_revoke,
+    creator_token_sign_in,
     invitation_create,
     invitation_revoke,
     membership_change_role,
@@ -65,7 +69,7 @@ class SignupOut(serializers.Serializer):
 class SignupApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [PlatformScopedRateThrottle]
     throttle_scope = "signup"
 
     @extend_schema(request=SignupIn, responses={201: SignupOut}, auth=[])
@@ -73,7 +77,10 @@ class SignupApi(APIView):
         data = SignupIn(data=request.data)
         data.is_valid(raise_exception=True)
         try:
+            signup_attempt_consume(request._request, email=data.validated_data["email"])
             creator = creator_signup(request=request._request, **data.validated_data)
+        except TooManyAttempts as exc:
+            raise exceptions.Throttled(wait=exc.wait) from exc
         except SlugTaken as exc:
             raise Conflict(f"The slug “{exc}” is already taken.", code="slug_taken") from exc
         except EmailTaken as exc:
@@ -92,6 +99,13 @@ class TokenIn(serializers.Serializer):
     slug = serializers.CharField(
         max_length=40, required=False, help_text="Which coaching space; needed when you belong to several."
     )
+    code = serializers.CharField(
+        max_length=32,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="The two-factor code, when the account has it on.",
+    )
 
 
 TokenOut = inline_serializer(
@@ -100,49 +114,88 @@ TokenOut = inline_serializer(
 )
 
 
-class TokenApi(APIView):
-    """Exchange email + password for a JWT pair bound to one creator's host."""
+class SignInFailed(exceptions.AuthenticationFailed):
+    """One answer for a wrong password, an unknown account, a non-member and no single space."""
+
+    default_code = "invalid_credentials"
+
+    def __init__(self) -> None:
+        super().__init__(
+            _("Email, password or coaching space is not right. If you belong to several coaching spaces, name one.")
+        )
+
+
+class CredentialsApi(APIView):
+    """Token endpoints take credentials in the body; refusals are 401 (with the challenge RFC 9110 asks for)."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [PlatformScopedRateThrottle]
+    throttle_scope = "token"
+
+    def get_authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="api"'
+
+
+class TokenApi(CredentialsApi):
+    """Exchange email + password (+ two-factor code) for a JWT pair bound to one creator's host."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [PlatformScopedRateThrottle]
     throttle_scope = "token"
 
     @extend_schema(request=TokenIn, responses={200: TokenOut}, auth=[])
     def post(self, request: Request) -> Response:
         data = TokenIn(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(
-            request._request, email=data.validated_data["email"], password=data.validated_data["password"]
-        )
-        if user is None:
-            return Response(
-                {"error": {"code": "invalid_credentials", "message": "Email or password is wrong.", "fields": {}}},
-                status=status.HTTP_401_UNAUTHORIZED,
+        try:
+            return Response(creator_token_sign_in(request=request._request, **data.validated_data))
+        except TooManyAttempts as exc:
+            raise exceptions.Throttled(wait=exc.wait) from exc
+        except SignInRefused as exc:
+            raise SignInFailed from exc
+        except TwoFactorRequired as exc:
+            message = _("This account has two-factor authentication on: send the current code as “code”.")
+            raise exceptions.AuthenticationFailed(message, code="mfa_required") from exc
+
+
+class RefreshIn(serializers.Serializer):
+    refresh = serializers.CharField(max_length=2000)
+
+
+class TokenRefreshApi(CredentialsApi):
+    """A new pair for a refresh token; the token sent is revoked, so each one works exactly once."""
+
+    @extend_schema(
+        request=RefreshIn,
+        responses={
+            200: inline_serializer(
+                "TokenRefreshed", {"access": serializers.CharField(), "refresh": serializers.CharField()}
             )
-        creator = self._creator(request, user, data.validated_data.get("slug"))
-        return Response(creator_token_pair(user=user, creator=creator))
-
-    def _creator(self, request: Request, user, slug: str | None) -> Creator:  # noqa: ANN001
-        host_creator = request._request.tenant
-        if host_creator.kind == Creator.Kind.CREATOR:
-            slug = host_creator.slug
-        memberships = creator_memberships_for_user(user=user)
-        if slug:
-            membership = memberships.filter(creator__slug=slug).first()
-            if membership is None or creator_by_slug(slug=slug) is None:
-                raise Http404("You are not a member of that coaching space.")
-            return membership.creator
-        found = list(memberships[:2])
-        if len(found) != 1:
-            raise serializers.ValidationError({"slug": ["You belong to several coaching spaces (or none): name one."]})
-        return found[0].creator
+        },
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        data = RefreshIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            return Response(creator_token_refresh(refresh=data.validated_data["refresh"]))
+        except RefreshRefused as exc:
+            raise exceptions.AuthenticationFailed(str(exc), code="token_not_valid") from exc
 
 
-class TokenRefreshApi(TokenRefreshView):
-    authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "token"
+class TokenRevokeApi(CredentialsApi):
+    """Sign an API client out: its refresh token is refused from now on."""
+
+    @extend_schema(request=RefreshIn, responses={204: None}, auth=[])
+    def post(self, request: Request) -> Response:
+        data = RefreshIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            creator_token_revoke(refresh=data.validated_data["refresh"])
+        except RefreshRefused as exc:
+            raise exceptions.AuthenticationFailed(str(exc), code="token_not_valid") from exc
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MemberOut(serializers.ModelSerializer):
@@ -251,7 +304,11 @@ class InvitationsApi(generics.ListAPIView):
         data = InvitationIn(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            invitation, _ = invitation_create(creator=request.tenant, invited_by=request.user, **data.validated_data)
+            invitation, _token = invitation_create(
+                creator=request.tenant, invited_by=request.user, **data.validated_data
+            )
+        except EmailNotVerified as exc:
+            raise exceptions.PermissionDenied(str(exc), code="email_unverified") from exc
         except TeamRuleBroken as exc:
             raise Conflict(str(exc), code="already_member") from exc
         return Response(InvitationOut(invitation).data, status=status.HTTP_201_CREATED)

@@ -2,10 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.core import context
+from allauth.mfa.base.forms import AuthenticateForm
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
+from tenants.auth_limits import TooManyAttempts, login_failure_record, login_wait_seconds, signup_attempt_consume
 from tenants.models import ApiKey, Creator, User
 from tenants.roles import Role
 from tenants.validators import validate_creator_slug
@@ -34,6 +38,22 @@ class CreatorSignupForm(forms.Form):
             raise ValidationError(f"“{slug}” is already taken. Please choose another.", code="taken")
         return slug
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        try:
+            signup_attempt_consume(context.request, email=str(self.data.get("email", "")))
+        except TooManyAttempts as exc:
+            raise ValidationError(_("Too many sign-up attempts. Please try again later."), code="throttled") from exc
+        if self.has_error("slug") and self.has_error("email", "email_taken"):
+            # The slug is checked first: with it refused, the answer must not tell whether the
+            # address already has an account.
+            kept = [error for error in self.errors.as_data()["email"] if error.code != "email_taken"]
+            if kept:
+                self.errors["email"] = self.error_class(kept, renderer=self.renderer)
+            else:
+                del self.errors["email"]
+        return cleaned
+
     def signup(self, request: HttpRequest, user: User) -> None:
         from tenants.services import SlugTaken, creator_create
 
@@ -53,7 +73,7 @@ class RoleChangeForm(forms.Form):
 
 
 class AcceptWithNewAccountForm(forms.Form):
-    password = forms.CharField(widget=forms.PasswordInput, min_length=8, label="Choose a password")
+    password = forms.CharField(widget=forms.PasswordInput, min_length=10, label="Choose a password")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -63,3 +83,18 @@ class AcceptWithNewAccountForm(forms.Form):
 class ApiKeyForm(forms.Form):
     name = forms.CharField(max_length=80, help_text="Where the key will be used, e.g. “Zapier” or “booking site”.")
     scope = forms.ChoiceField(choices=ApiKey.Scope.choices, initial=ApiKey.Scope.READ)
+
+
+class TwoFactorAuthenticateForm(AuthenticateForm):
+    """The hub's two-factor step, counted in the same platform-wide budget as passwords: allauth's
+    own counter for wrong codes lives in the schema-scoped cache, a fresh budget on every host."""
+
+    def clean_code(self) -> str:
+        request, login = context.request, self.user.email
+        if login_wait_seconds(request, login=login):
+            raise ValidationError(_("Too many failed login attempts. Try again later."), code="throttled")
+        try:
+            return super().clean_code()
+        except ValidationError:
+            login_failure_record(request, login=login)
+            raise

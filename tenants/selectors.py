@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -17,6 +18,14 @@ def creator_memberships_for_user(*, user: User) -> QuerySet[Membership]:
         .select_related("creator")
         .order_by("created_at")
     )
+
+
+def user_email_verified(user: Any) -> bool:
+    """Whether the person confirmed the address they sign in with. Actions that speak in their
+    name to others (invitations, connecting outlets) require it."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return EmailAddress.objects.filter(user_id=user.pk, email__iexact=user.email, verified=True).exists()
 
 
 def membership_for(*, user: Any, creator: Creator) -> Membership | None:

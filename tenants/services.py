@@ -8,6 +8,7 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.cache import cache
@@ -15,8 +16,14 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework_simplejwt.exceptions import TokenBackendError, TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.state import token_backend as jwt_token_backend
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from tenants.auth_limits import TooManyAttempts, login_failure_record, login_wait_seconds
 from tenants.models import (
     ApiKey,
     Creator,
@@ -28,7 +35,8 @@ from tenants.models import (
     hash_invitation_token,
 )
 from tenants.roles import Role
-from tenants.selectors import membership_for
+from tenants.selectors import creator_memberships_for_user, membership_for, user_email_verified
+from tenants.two_factor import two_factor_code_accept, user_two_factor_enabled
 from tenants.validators import schema_name_for_slug, validate_creator_slug
 
 HANDOFF_SALT = "compa.hub.handoff"
@@ -49,6 +57,23 @@ class HandoffInvalid(Exception):
 
 class TeamRuleBroken(Exception):
     """A team change that would leave the creator without an owner or break another rule."""
+
+
+class EmailNotVerified(Exception):
+    """The person has not confirmed their email address yet, and the action needs it."""
+
+
+class SignInRefused(Exception):
+    """Wrong password, unknown account, not a member, or no single coaching space: one answer for all,
+    so the answer never tells a right password from a wrong one."""
+
+
+class TwoFactorRequired(Exception):
+    """The password was right, but the account has two-factor on and no valid code came with it."""
+
+
+class RefreshRefused(Exception):
+    """A refresh token that is forged, expired, revoked or already used."""
 
 
 def creator_create(*, owner: User, name: str, slug: str) -> Creator:
@@ -78,10 +103,11 @@ def creator_signup(
     """API sign-up: account, verification email and coaching space in one step, all or nothing."""
     email = User.objects.normalize_email(email).lower()
     validate_creator_slug(slug)
-    if User.objects.filter(email__iexact=email).exists():
-        raise EmailTaken(email)
+    # The slug first: a taken slug answers the same whether or not the address has an account.
     if Creator.objects.filter(slug=slug).exists():
         raise SlugTaken(slug)
+    if User.objects.filter(email__iexact=email).exists():
+        raise EmailTaken(email)
     validate_password(password, user=User(email=email))
     with transaction.atomic():
         try:
@@ -153,6 +179,90 @@ def creator_token_pair(*, user: User, creator: Creator) -> dict[str, str]:
     return {"access": str(refresh.access_token), "refresh": str(refresh), "creator": creator.slug}
 
 
+def _token_creator(*, user: User, host: Creator | None, slug: str | None) -> Creator | None:
+    if host is not None and host.kind == Creator.Kind.CREATOR:
+        slug = host.slug
+    memberships = creator_memberships_for_user(user=user)
+    if slug:
+        membership = memberships.filter(creator__slug=slug).first()
+        return membership.creator if membership else None
+    found = list(memberships[:2])
+    return found[0].creator if len(found) == 1 else None
+
+
+def creator_token_sign_in(
+    *, request: HttpRequest, email: str, password: str, slug: str | None = None, code: str = ""
+) -> dict[str, str]:
+    """Email + password (+ two-factor code) for a JWT pair bound to one creator.
+
+    Failures of every kind spend the same per-account and per-IP budget as the hub's sign-in form,
+    on every host; a spent budget refuses even the right password until the window passes.
+    """
+    email = email.strip().lower()
+    wait = login_wait_seconds(request, login=email)
+    if wait:
+        raise TooManyAttempts(wait)
+    user = authenticate(request, email=email, password=password)
+    creator = _token_creator(user=user, host=getattr(request, "tenant", None), slug=slug) if user else None
+    if user is None or creator is None:
+        login_failure_record(request, login=email)
+        raise SignInRefused
+    if user_two_factor_enabled(user) and not two_factor_code_accept(user=user, code=code):
+        login_failure_record(request, login=email)
+        raise TwoFactorRequired
+    return creator_token_pair(user=user, creator=creator)
+
+
+def _refresh_refused_message() -> str:
+    return _("This refresh token is not valid, has expired or was revoked.")
+
+
+def _refresh_token_parse(raw: str) -> RefreshToken:
+    try:
+        return RefreshToken(raw)
+    except TokenError as exc:
+        raise RefreshRefused(_refresh_refused_message()) from exc
+
+
+def creator_token_refresh(*, refresh: str) -> dict[str, str]:
+    """Trade a refresh token for a new pair; the one used is revoked, so it works exactly once."""
+    token = _refresh_token_parse(refresh)
+    user = User.objects.filter(pk=token.get(jwt_settings.USER_ID_CLAIM), is_active=True).first()
+    if user is None:
+        raise RefreshRefused(_refresh_refused_message())
+    with transaction.atomic():
+        _revoked, created = token.blacklist()
+        if not created:  # a concurrent refresh with the same token won the race
+            raise RefreshRefused(_refresh_refused_message())
+        token.set_jti()
+        token.set_exp()
+        token.set_iat()
+        token.outstand()
+    return {"access": str(token.access_token), "refresh": str(token)}
+
+
+def creator_token_revoke(*, refresh: str) -> None:
+    """Sign a client out: its refresh token stops working now. Revoking twice is not an error."""
+    try:
+        # Signature and expiry only: a token already revoked is fine to revoke again.
+        payload = jwt_token_backend.decode(refresh, verify=True)
+    except TokenBackendError as exc:
+        raise RefreshRefused(_refresh_refused_message()) from exc
+    if payload.get(jwt_settings.TOKEN_TYPE_CLAIM) != RefreshToken.token_type:
+        raise RefreshRefused(_refresh_refused_message())
+    RefreshToken(refresh, verify=False).blacklist()
+
+
+def user_refresh_tokens_revoke(*, user: User) -> int:
+    """Revoke every refresh token the person holds (password changed, signed out of the hub)."""
+    outstanding = OutstandingToken.objects.filter(
+        user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True
+    )
+    revoked = [BlacklistedToken(token=token) for token in outstanding]
+    BlacklistedToken.objects.bulk_create(revoked, ignore_conflicts=True)
+    return len(revoked)
+
+
 API_KEY_TOUCH_SECONDS = 60
 
 
@@ -191,7 +301,14 @@ def api_key_touch(*, key: ApiKey) -> None:
 
 
 def invitation_create(*, creator: Creator, invited_by: User, email: str, role: str) -> tuple[Invitation, str]:
-    """Invite someone by email; inviting the same address again replaces the earlier link."""
+    """Invite someone by email; inviting the same address again replaces the earlier link.
+
+    The invitation email names the inviter, so only a confirmed address may send one.
+    """
+    if not user_email_verified(invited_by):
+        raise EmailNotVerified(
+            _("Confirm your email address before inviting people: use the link we emailed you, or ask for a new one.")
+        )
     email = User.objects.normalize_email(email).lower()
     if role not in Role.values:
         raise ValidationError({"role": f"Choose one of: {', '.join(Role.values)}."})

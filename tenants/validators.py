@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$")
 RESERVED_SLUGS = frozenset(
@@ -35,3 +37,34 @@ def validate_creator_slug(slug: str) -> None:
 def schema_name_for_slug(slug: str) -> str:
     """Prefixing keeps creator schemas apart from `public`, `pg_*` and the template."""
     return "c_" + slug.replace("-", "_")
+
+
+class PasswordStrengthValidator:
+    """Refuse passwords that zxcvbn guesses quickly ("Summer2026", "Qwerty2024!"), whatever their length.
+
+    Long passphrases in any alphabet pass: zxcvbn rates them on guessability, not character classes.
+    It reads at most 72 characters, so only the start of a longer password is estimated (a long
+    password whose first 72 characters are weak is weak anyway).
+    """
+
+    MAX_ESTIMATED_CHARS = 72
+
+    def __init__(self, min_score: int = 3) -> None:
+        self.min_score = min_score
+
+    def validate(self, password: str, user: Any = None) -> None:
+        from zxcvbn import zxcvbn
+
+        inputs = [value for value in (getattr(user, "email", ""), getattr(user, "first_name", "")) if value]
+        estimate = zxcvbn(password[: self.MAX_ESTIMATED_CHARS], user_inputs=inputs)
+        if estimate["score"] < self.min_score:
+            raise ValidationError(
+                _(
+                    "This password is too easy to guess. Use a longer phrase of several uncommon words, "
+                    "without names, dates or keyboard patterns."
+                ),
+                code="password_too_weak",
+            )
+
+    def get_help_text(self) -> str:
+        return _("Your password must be hard to guess: a phrase of several uncommon words works well.")

@@ -22,6 +22,7 @@ from tenants.selectors import (
     team_membership_get,
 )
 from tenants.services import (
+    EmailNotVerified,
     EmailTaken,
     HandoffInvalid,
     TeamRuleBroken,
@@ -113,6 +114,8 @@ def team(request: HttpRequest) -> HttpResponse:
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
             )
+        except EmailNotVerified as exc:
+            return render(request, "tenants/refused.html", {"message": str(exc)}, status=403)
         except (TeamRuleBroken, ValidationError) as exc:
             form.add_error("email", " ".join(getattr(exc, "messages", [str(exc)])))
         else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import factory
+from allauth.account.models import EmailAddress
 from django.db import connection
 
 from tenants.models import Creator, Membership, User
@@ -26,6 +27,14 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     email = factory.Sequence(lambda n: f"person{n}@example.com")
     password = factory.django.Password(PASSWORD)
+
+    @factory.post_generation
+    def verified(obj: User, create: bool, extracted: bool | None, **kwargs) -> None:
+        """People have confirmed their address unless a test says `verified=False`."""
+        if create:
+            EmailAddress.objects.update_or_create(
+                user=obj, email=obj.email, defaults={"verified": extracted is not False, "primary": True}
+            )
 
 
 def make_creator(slug: str, owner: User | None = None, name: str | None = None) -> Creator:

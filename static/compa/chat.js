@@ -7,22 +7,24 @@
   var config = JSON.parse(document.getElementById("chat-config").textContent);
   var store = "compa:" + config.store + ":";
   // Third-party frames may be refused storage (Safari, Brave, strict Chrome): keep going in memory,
-  // and let the embedding page keep the token for us (it passes it in the fragment, we post updates).
+  // and let the embedding page keep the token for us. It hands it back only by postMessage from one
+  // of the widget's allowed sites — never through the URL, which anyone can craft and send a victim.
   var memory = {};
   var storage = {
     get: function (k) { try { return localStorage.getItem(k); } catch (e) { return memory[k] || null; } },
     set: function (k, v) { try { localStorage.setItem(k, v); } catch (e) { memory[k] = v; } }
   };
-  var handed = new URLSearchParams(location.hash.slice(1));
+  var embedded = window.parent !== window;
   var parentOrigin = (location.ancestorOrigins && location.ancestorOrigins[0]) || (document.referrer ? new URL(document.referrer).origin : null);
+  if (!embedded || (config.origins || []).indexOf(parentOrigin) === -1) parentOrigin = null;
   var log = document.getElementById("chat-log");
   var form = document.getElementById("chat-form");
   var input = document.getElementById("chat-input");
   var typing = document.getElementById("chat-typing");
   var statusLine = document.getElementById("chat-status");
   var state = {
-    token: storage.get(store + "token") || handed.get("t") || config.token,
-    conversation: storage.get(store + "conversation") || handed.get("c"),
+    token: storage.get(store + "token") || config.token,
+    conversation: storage.get(store + "conversation"),
     lastId: null,
     pending: JSON.parse(storage.get(store + "pending") || "[]"),
     shown: {}, streams: {}, socket: null, ready: false, backoff: 500
@@ -32,8 +34,8 @@
     if (state.token) storage.set(store + "token", state.token);
     if (state.conversation) storage.set(store + "conversation", state.conversation);
     storage.set(store + "pending", JSON.stringify(state.pending));
-    if (window.parent !== window && parentOrigin) {
-      window.parent.postMessage({ compa: config.store, token: state.token, conversation: state.conversation }, parentOrigin);
+    if (parentOrigin) {
+      window.parent.postMessage({ compa: config.store, type: "keep", token: state.token, conversation: state.conversation }, parentOrigin);
     }
   }
 
@@ -187,5 +189,23 @@
     event.preventDefault();
     send({ type: "identify", email: document.getElementById("chat-email").value });
   });
-  connect();
+
+  // Nothing kept in this frame: ask the embedding site (an allowed origin) what it kept for us.
+  function handedBack(event) {
+    var data = event.data;
+    if (event.source !== window.parent || event.origin !== parentOrigin || !data || data.compa !== config.store || data.type !== "kept") return;
+    window.removeEventListener("message", handedBack);
+    clearTimeout(waiting);
+    if (typeof data.token === "string" && data.token) state.token = data.token;
+    if (typeof data.conversation === "string" && data.conversation) state.conversation = data.conversation;
+    connect();
+  }
+  var waiting = null;
+  if (parentOrigin && !storage.get(store + "token")) {
+    window.addEventListener("message", handedBack);
+    waiting = setTimeout(function () { window.removeEventListener("message", handedBack); connect(); }, 1000);
+    window.parent.postMessage({ compa: config.store, type: "ask" }, parentOrigin);
+  } else {
+    connect();
+  }
 })();

@@ -18,8 +18,13 @@
   var frame = null, keep = "compa:" + cfg.key + ":", frameOrigin = new URL(cfg.frame).origin;
   function kept(name) { try { return localStorage.getItem(keep + name) || ""; } catch (e) { return ""; } }
   // This site keeps the visitor's token and conversation: the frame may be refused storage of its own.
+  // Only our own frame, from the coach's host, is answered; the token never travels in a URL.
   window.addEventListener("message", function (event) {
-    if (event.origin !== frameOrigin || !event.data || event.data.compa !== cfg.key) return;
+    if (!frame || event.source !== frame.contentWindow || event.origin !== frameOrigin || !event.data || event.data.compa !== cfg.key) return;
+    if (event.data.type === "ask") {
+      frame.contentWindow.postMessage({ compa: cfg.key, type: "kept", token: kept("token"), conversation: kept("conversation") }, frameOrigin);
+      return;
+    }
     try {
       if (event.data.token) localStorage.setItem(keep + "token", event.data.token);
       if (event.data.conversation) localStorage.setItem(keep + "conversation", event.data.conversation);
@@ -28,7 +33,7 @@
   button.addEventListener("click", function () {
     if (!frame) {
       frame = document.createElement("iframe");
-      frame.src = cfg.frame + "#" + new URLSearchParams({ t: kept("token"), c: kept("conversation") }).toString();
+      frame.src = cfg.frame;
       frame.title = cfg.title;
       frame.setAttribute("data-compa", "chat");
       frame.style.cssText = "position:fixed;bottom:92px;" + side + ":20px;width:370px;max-width:calc(100vw - 40px);height:560px;" +

@@ -102,3 +102,39 @@ def test_a_site_that_is_not_allowed_gets_no_chat(alpha, asgi_server, creator_sit
     page.wait_for_timeout(1000)
     frame = page.frame_locator("#forced")
     assert frame.locator("#chat-form").count() == 0
+
+
+def test_a_crafted_link_with_someone_elses_token_does_not_put_the_visitor_in_their_conversation(
+    alpha,
+    asgi_server,
+    creator_site,
+    page,  # noqa: F811
+):
+    """Session fixation: an attacker sends a victim /widget/<key>/#t=<attacker's token>&c=<conversation>;
+    the victim's words must not land in the attacker's conversation, where the attacker would read them."""
+    from django_tenants.utils import tenant_context
+
+    from conversations import services
+    from conversations.identity import identity_from_token, visitor_token_new
+    from conversations.models import Message
+
+    widget = widget_for(alpha.creator, origins=[creator_site.origin])
+    schema = alpha.creator.schema_name
+    attackers_token = visitor_token_new(schema=schema)
+    with tenant_context(alpha.creator):
+        attacker = services.web_contact_resolve(identity=identity_from_token(attackers_token, schema=schema))
+        trap, _ = services.message_receive(contact=attacker, text="hi", outlet="web")
+
+    crafted = f"http://alpha.localhost:{asgi_server}/widget/{widget.key}/#t={attackers_token}&c={trap.conversation_id}"
+    page.goto(crafted)
+    page.locator("#chat-input").fill("My blood test results came back today")
+    page.locator("#chat-form button").click()
+    page.locator(".chat-log li.user[data-id]").last.wait_for(timeout=15_000)
+
+    with tenant_context(alpha.creator):
+        victims = Message.objects.get(text="My blood test results came back today")
+        assert victims.conversation_id != trap.conversation_id
+        assert victims.conversation.contact_id != attacker.pk
+        assert list(Message.objects.filter(conversation_id=trap.conversation_id).values_list("text", flat=True)) == [
+            "hi"
+        ]

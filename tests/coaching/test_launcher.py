@@ -30,6 +30,17 @@ def get(url: str, host: str) -> tuple[int, bytes]:
         return error.code, error.read()
 
 
+def listening_addresses(processes: list[psutil.Process]) -> set[str]:
+    found = set()
+    for process in processes:
+        try:
+            sockets = process.net_connections(kind="inet")
+        except psutil.NoSuchProcess:
+            continue
+        found |= {sock.laddr.ip for sock in sockets if sock.status == psutil.CONN_LISTEN}
+    return found
+
+
 def test_the_run_command_serves_the_demo_and_stops_cleanly(tmp_path):
     port, chroma_port = free_port(), free_port()
     # A machine with nothing configured: no service URLs, none of the test run's overrides.
@@ -61,11 +72,20 @@ def test_the_run_command_serves_the_demo_and_stops_cleanly(tmp_path):
         assert status == 200, output[-3000:]
         assert json.loads(body)["checks"]["vector_store"]["backend"] == "chroma"
         assert f"demo creator: http://demo.localhost:{port}/hub/" in output
-        assert "sign in as coach@demo.localhost / compa-demo-coach" in output
+        password = (tmp_path / "var" / "demo_password").read_text().strip()
+        assert f"sign in as coach@demo.localhost / {password}" in output
+        assert password != "compa-demo-coach" and len(password) >= 20, "made for this machine"
+        assert (tmp_path / "var" / "demo_password").stat().st_mode & 0o077 == 0
         children = psutil.Process(process.pid).children(recursive=True)
         names = " ".join(" ".join(child.cmdline()) for child in children)
         for part in ("uvicorn", "rundramatiq", "run_scheduler", "chroma", "redis-server"):
             assert part in names, part
+        # With no HOST set, nothing listens beyond this machine: the web processes and Chroma on
+        # loopback, Redis and PostgreSQL on unix sockets only (no TCP port at all).
+        assert listening_addresses([psutil.Process(process.pid), *children]) == {"127.0.0.1"}
+        postmaster = (tmp_path / "var" / "postgres" / "postmaster.pid").read_text().splitlines()
+        assert postmaster[5] == "", "PostgreSQL listens on no IP address"
+        assert (tmp_path / "var" / "secret_key").stat().st_mode & 0o077 == 0, "a private key made at first start"
         login_page = get(f"http://127.0.0.1:{port}/accounts/login/", f"demo.localhost:{port}")
         assert login_page[0] == 200
     finally:

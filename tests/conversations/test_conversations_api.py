@@ -159,7 +159,7 @@ def test_widget_settings_are_read_and_changed_with_the_hubs_rules(alpha):
     widget = api.get("/api/v1/widgets").json()["results"][0]
     assert widget["key"].startswith("wk_") and widget["snippet"].startswith("<script src=")
     url = f"/api/v1/widgets/{widget['id']}"
-    changed = api.patch(url, {"color": "#FF0000", "allowed_origins": ["https://Coach.Example.com/page"]},
+    changed = api.patch(url, {"color": "#FF0000", "allowed_origins": ["https://Coach.Example.com/"]},
                         content_type="application/json")  # fmt: skip
     assert changed.status_code == 200, changed.content
     assert changed.json()["color"] == "#ff0000"
@@ -231,3 +231,45 @@ def test_a_chat_retried_with_its_idempotency_key_is_answered_once(library):
     assert streamed.status_code == 200 and streamed.streaming
     again = api.post("/api/v1/chat/stream", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="chat-2")
     assert again.status_code == 409 and again.json()["error"]["code"] == "idempotency_streamed"
+
+
+@pytest.mark.parametrize(
+    "origins",
+    [
+        ["https://a.test;script-src *"],
+        ["https://a.test script-src *"],
+        ["https://a.test\nhttps://b.test"],
+        ["https://a.test,https://b.test"],
+        ["https://a.test/page"],
+        ["https://user@a.test"],
+        ["https://a.test:99999"],
+        ["https://a.test:0"],
+    ],
+)
+def test_widget_origins_over_the_api_are_bare_origins(alpha, origins):
+    api = api_for(alpha)
+    widget = api.get("/api/v1/widgets").json()["results"][0]
+    refused = api.patch(
+        f"/api/v1/widgets/{widget['id']}", {"allowed_origins": origins}, content_type="application/json"
+    )
+    assert refused.status_code == 400, refused.content
+    assert list(refused.json()["error"]["fields"]) == ["allowed_origins"]
+    assert api.get(f"/api/v1/widgets/{widget['id']}").json()["allowed_origins"] == []
+
+
+def test_a_nul_in_an_imported_csv_is_reported_and_the_good_lines_are_kept(alpha):
+    rows = (
+        "email,external_id,display_name\n"
+        "first@example.com,,First\n"
+        "second@example.com,crm-\x002,Second\n"
+        "third@example.com,,Thi\x00rd\n"
+        "fourth@example.com,,Fourth\n"
+    )
+    response = api_for(alpha).post("/api/v1/contacts/import", {"file": csv_upload(rows)})
+    assert response.status_code == 200, response.content
+    report = response.json()
+    assert report["created"] == 2
+    assert [e["line"] for e in report["errors"]] == [3, 4]
+    assert all("NUL" in e["message"] for e in report["errors"])
+    with tenant_context(alpha.creator):
+        assert sorted(Contact.objects.values_list("email", flat=True)) == ["first@example.com", "fourth@example.com"]

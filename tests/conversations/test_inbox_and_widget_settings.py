@@ -132,7 +132,7 @@ def test_the_widget_settings_check_sites_and_colours_and_show_the_snippet(alpha)
     bad = coach.post("/hub/widget/", {**form, "allowed_origins": "javascript:alert(1)\nhttps://ok.example"})
     assert bad.status_code == 200 and "Give whole site addresses" in bad.content.decode()
     assert coach.post("/hub/widget/", {**form, "color": "red", "allowed_origins": ""}).status_code == 200
-    saved = coach.post("/hub/widget/", {**form, "allowed_origins": "https://Ana.example/page\nhttp://localhost:3000"})
+    saved = coach.post("/hub/widget/", {**form, "allowed_origins": "https://Ana.example/\nhttp://localhost:3000"})
     assert saved.status_code == 302
     with tenant_context(alpha.creator):
         from conversations.selectors import widget_first
@@ -153,7 +153,8 @@ def test_the_loader_and_frame_carry_the_widget_and_refuse_other_sites(alpha, bet
     config = json.loads(loader.content.decode().split("var cfg = ", 1)[1].split(";\n", 1)[0])
     assert config["origins"] == ["https://ana.example"] and config["frame"].endswith(f"/widget/{widget.key}/")
     frame = anyone.get(f"/widget/{widget.key}/")
-    assert frame["Content-Security-Policy"] == "frame-ancestors 'self' https://ana.example"
+    assert "frame-ancestors 'self' https://ana.example;" in frame["Content-Security-Policy"] + ";"
+    assert "script-src 'self' 'nonce-" in frame["Content-Security-Policy"], "the page's own strict policy too"
     assert "X-Frame-Options" not in frame
     assert frame.cookies["compa_visitor"]["httponly"]
     assert client_for(beta.creator).get(f"/widget/{widget.key}/").status_code == 404
@@ -200,3 +201,58 @@ def test_the_development_demo_site_embeds_the_demo_widget(public_client, setting
     assert '<script src="http://demo.localhost:8000/widget/wk_' in page
     settings.DEBUG = False
     assert public_client.get("/demo-site/").status_code == 404
+
+
+NOT_ORIGINS = [
+    "https://a.test;script-src *",
+    "https://a.test script-src *",
+    "https://a.test,https://b.test",
+    "https://a.test/page",
+    "https://a.test?x=1",
+    "https://a.test#top",
+    "https://user@a.test",
+    "https://a.test:99999",
+    "https://a.test:0",
+    "https://a.test:80x",
+    "https://a_b.test",
+    "ftp://a.test",
+]
+
+
+@pytest.mark.parametrize("entry", NOT_ORIGINS)
+def test_allowed_sites_are_bare_origins_so_they_cannot_add_to_the_frames_policy(alpha, entry):
+    coach = client_for(alpha.creator, alpha.coach)
+    form = {"name": "Site", "greeting": "Hola!", "avatar": "A", "color": "#112233", "text_color": "#ffffff",
+            "position": "left", "allowed_origins": f"https://ok.example\n{entry}"}  # fmt: skip
+    refused = coach.post("/hub/widget/", form)
+    assert refused.status_code == 200
+    assert "Give whole site addresses" in refused.content.decode()
+    with tenant_context(alpha.creator):
+        from conversations.selectors import widget_first
+
+        assert widget_first().allowed_origins == []
+
+
+def test_the_frames_policy_is_built_only_from_valid_origins(alpha):
+    from tests.conversations.live import widget_for
+
+    # As an older version could have stored them.
+    widget = widget_for(
+        alpha.creator, origins=["https://a.test;script-src *", "https://ok.example", "https://b.test:99999"]
+    )
+    frame = client_for(alpha.creator).get(f"/widget/{widget.key}/")
+    assert "frame-ancestors 'self' https://ok.example;" in frame["Content-Security-Policy"] + ";"
+
+
+@pytest.mark.parametrize("path", ["/widget/%00.js", "/widget/%00/", "/widget/wk_%00abc/", "/widget/%ED%A0%80/"])
+def test_a_widget_key_that_cannot_be_one_is_a_404(alpha, path):
+    assert client_for(alpha.creator).get(path).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_a_socket_for_a_widget_key_that_cannot_be_one_is_closed_as_unknown(alpha):
+    socket = Socket(alpha.creator, "/ws/chat/%00/", origin="http://coach-site.example")
+    assert await socket.open()
+    closed = await socket.receive()
+    assert closed["type"] == "closed" and closed["code"] == 4404

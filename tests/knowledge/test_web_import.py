@@ -99,6 +99,8 @@ def test_a_page_in_another_charset_is_stored_as_utf8(site, alpha):
         "http://[::1]/",
         "http://0.0.0.0/",
         "http://[::ffff:127.0.0.1]/",
+        "http://127.0.0.1:99999/",
+        "http://[::1/",
         "file:///etc/passwd",
         "ftp://example.com/file.txt",
         "http://user:secret@example.com/",
@@ -109,6 +111,27 @@ def test_private_and_odd_addresses_are_refused_without_connecting(site, alpha, u
     response = import_url(alpha, url)
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "import_refused"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[::ffff:a9fe:a9fe]/",  # IPv4-mapped 169.254.169.254
+        "http://[::127.0.0.1]/",  # IPv4-compatible
+        "http://[::a00:1]/",  # IPv4-compatible 10.0.0.1
+        "http://[64:ff9b::7f00:1]/",  # NAT64 of 127.0.0.1
+        "http://[64:ff9b::a9fe:a9fe]/",  # NAT64 of 169.254.169.254
+        "http://[64:ff9b:1::a00:1]/",  # local-use NAT64 (RFC 8215)
+        "http://[2002:7f00:1::1]/",  # 6to4 of 127.0.0.1
+        "http://[2002:c0a8:101::1]/",  # 6to4 of 192.168.1.1
+        "http://[ff02::1]/",
+        "http://224.0.0.1/",
+    ],
+)
+def test_ipv6_forms_of_private_ipv4_addresses_are_refused_as_private(site, alpha, url):
+    response = import_url(alpha, url)
+    assert response.status_code == 400
+    assert "private network" in response.json()["error"]["message"]
 
 
 def test_a_redirect_into_the_network_is_refused(site, alpha):
@@ -126,3 +149,31 @@ def test_size_time_and_type_limits(site, alpha, path, status, words):
     response = import_url(alpha, site.url(path))
     assert response.status_code == status
     assert words in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("8.8.8.8", True),
+        ("2a00:1450:4001:80b::200e", True),
+        ("::ffff:8.8.8.8", True),
+        ("64:ff9b::808:808", True),
+        ("2002:808:808::1", True),
+        ("::8.8.8.8", True),
+        ("::ffff:127.0.0.1", False),
+        ("::127.0.0.1", False),
+        ("64:ff9b::7f00:1", False),
+        ("64:ff9b:1::808:808", False),
+        ("2002:a00:1::", False),
+        ("::1", False),
+        ("::", False),
+        ("fd00::1", False),
+        ("100.64.0.1", False),
+    ],
+)
+def test_ipv6_forms_are_judged_by_the_ipv4_address_inside(address, public):
+    import ipaddress
+
+    from knowledge.addresses import ip_is_public
+
+    assert ip_is_public(ipaddress.ip_address(address)) is public

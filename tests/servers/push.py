@@ -22,8 +22,9 @@ def unb64(text: str) -> bytes:
 
 
 class PushService:
-    def __init__(self, status: int = 201) -> None:
+    def __init__(self, status: int = 201, location: str = "") -> None:
         self.status = status
+        self.location = location  # sent with a 3xx, to check that redirects are not followed
         self.received: list[dict[str, Any]] = []
         service = self
 
@@ -36,11 +37,16 @@ class PushService:
                 headers = {name.lower(): value for name, value in self.headers.items()}
                 service.received.append({"path": self.path, "headers": headers, "body": body})
                 self.send_response(service.status)
+                if service.location:
+                    self.send_header("Location", service.location)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.port = self.httpd.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        # For WEBPUSH_ALLOWED_PRIVATE_HOSTS: a service on loopback is refused unless trusted by name.
+        self.host = f"127.0.0.1:{self.port}"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     def stop(self) -> None:

@@ -219,3 +219,25 @@ def test_fields_the_server_owns_cannot_be_written(alpha, api):
     ).json()  # fmt: skip
     assert made["id"] != "00000000-0000-4000-8000-000000000000"
     assert made["anonymous"] is False and not made["created_at"].startswith("2000")
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+DEEP_OBJECT = '{"a": ' * 1_000 + "1" + "}" * 1_000
+
+
+@pytest.mark.parametrize("body", [DEEP, DEEP_OBJECT])
+def test_a_body_nested_too_deeply_is_a_400_not_a_crash(alpha, api, body):
+    public = Client(**host())
+    on_creator = Client(**host(alpha.creator))
+    widget = api.get("/api/v1/widgets").json()["results"][0]["id"]
+    responses = [
+        public.post("/api/v1/token", body, content_type="application/json"),
+        on_creator.post("/api/v1/token", body, content_type="application/json"),
+        api.post("/api/v1/contacts", body, content_type="application/json"),
+        api.patch(f"/api/v1/widgets/{widget}", body, content_type="application/json"),
+        api.post("/api/v1/web-pages", body, content_type="application/json"),
+    ]
+    for response in responses:
+        assert response.status_code == 400, response.content[:200]
+        assert response.json()["error"]["code"] == "parse_error"
+        assert "nested too deeply" in response.json()["error"]["message"]

@@ -20,9 +20,10 @@ GOOD_PASSWORD = "plenty-of-entropy-77"
 
 
 def signup_api(client: Client, **overrides):
+    extra = {key: overrides.pop(key) for key in list(overrides) if key.isupper()}
     body = {"email": "maria@example.com", "password": GOOD_PASSWORD, "business_name": "Maria Fitness", "slug": "maria"}
     body.update(overrides)
-    return client.post("/api/v1/signup", data=json.dumps(body), content_type="application/json")
+    return client.post("/api/v1/signup", data=json.dumps(body), content_type="application/json", **extra)
 
 
 def follow_across_hosts(response, max_hops: int = 5):
@@ -182,3 +183,49 @@ def test_an_unknown_host_gets_a_clear_404(platform):
 
 def test_a_foreign_host_is_refused(platform):
     assert Client(HTTP_HOST="evil.example.org").get("/healthz").status_code in (400, 404)
+
+
+def test_it_answers_slug_taken_before_looking_at_the_email(alpha, public_client):
+    known = signup_api(public_client, email=alpha.owner.email, slug="alpha")
+    unknown = signup_api(public_client, email="nobody-here@example.com", slug="alpha")
+    assert known.status_code == unknown.status_code == 409
+    assert known.json() == unknown.json()
+    assert known.json()["error"]["code"] == "slug_taken"
+
+
+def test_the_form_does_not_tell_a_known_address_while_the_slug_is_taken(alpha, public_client):
+    base = {"password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD, "business_name": "X", "slug": "alpha"}
+    known = public_client.post("/accounts/signup/", {**base, "email": alpha.owner.email}).content.decode()
+    unknown = public_client.post("/accounts/signup/", {**base, "email": "nobody-here@example.com"}).content.decode()
+    assert "already taken" in known
+    assert "already registered" not in known
+    assert "already registered" not in unknown
+    free_slug = public_client.post("/accounts/signup/", {**base, "slug": "free-slug", "email": alpha.owner.email})
+    assert "already registered" in free_slug.content.decode(), "with a free slug the form says so, as before"
+
+
+def test_it_limits_sign_ups_per_address_across_ips(alpha, public_client, settings):
+    settings.SIGNUPS_PER_ADDRESS_PER_HOUR = 3
+    answers = [
+        signup_api(public_client, email=alpha.owner.email, slug=f"probe-{i}", REMOTE_ADDR=f"198.51.100.{i}")
+        for i in range(4)
+    ]
+    assert [r.status_code for r in answers] == [409, 409, 409, 429]
+    assert int(answers[-1]["Retry-After"]) > 0
+
+
+def test_it_limits_sign_ups_per_ip_whatever_x_forwarded_for_says(platform, public_client, settings):
+    settings.SIGNUPS_PER_IP_PER_HOUR = 3
+    answers = [
+        signup_api(public_client, email=f"probe{i}@example.com", slug="alpha", HTTP_X_FORWARDED_FOR=f"203.0.113.{i}")
+        for i in range(4)
+    ]
+    assert [r.status_code for r in answers] == [409, 409, 409, 429]
+
+
+def test_the_sign_up_form_is_limited_too(platform, public_client, settings):
+    settings.SIGNUPS_PER_IP_PER_HOUR = 2
+    base = {"password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD, "business_name": "X", "slug": "alpha"}
+    pages = [public_client.post("/accounts/signup/", {**base, "email": f"p{i}@example.com"}) for i in range(3)]
+    assert "Too many sign-up attempts" not in pages[0].content.decode()
+    assert "Too many sign-up attempts" in pages[-1].content.decode()
