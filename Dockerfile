@@ -26,4 +26,4 @@ RUN DJANGO_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(5
 USER compa
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s CMD curl -fsS http://127.0.0.1:8000/healthz || exit 1
-CMD ["uvicorn", "coaching.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--lifespan", "off", "--no-proxy-headers", "--ws-per-message-deflate", "false"]
+CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--lifespan", "off", "--no-proxy-headers", "--ws-per-message-deflate", "false"]

@@ -17,17 +17,18 @@ $(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
 	@touch $@
 
 run: $(VENV)/.installed
-	$(PY) -m coaching.launcher run
+	$(PY) -m config.launcher run
 
 test: $(VENV)/.installed-test
-	$(PY) -m coaching.launcher test $(PYTEST_ARGS)
+	$(PY) -m config.launcher test $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 bench: $(VENV)/.installed-test
-	$(PY) -m coaching.launcher bench
+	$(PY) -m config.launcher bench
 
 clean-var:
 	rm -rf var

@@ -24,7 +24,7 @@ def fresh_database(name: str) -> str:
     url = urlunsplit(parts._replace(path=f"/{name}"))
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DRAMATIQ_BROKER_URL", "stub://")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coaching.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
     django.setup()

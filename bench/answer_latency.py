@@ -23,7 +23,7 @@ def main() -> None:
 def run() -> None:
     from django_tenants.utils import tenant_context
 
-    from coaching.demo import demo_documents_ingest_now
+    from config.demo import demo_documents_ingest_now
     from knowledge.answering import Voice, answer
     from knowledge.evaluation import labelled_questions
 

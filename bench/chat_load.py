@@ -2,7 +2,7 @@
 
 The LLM is replaced by a fixed-latency local stub that speaks Ollama's API (its own process), so
 what is measured is the platform's own overhead: time to first token minus the stub's delay.
-Everything else is real: uvicorn serving coaching.asgi (its own process), PostgreSQL, Redis as
+Everything else is real: uvicorn serving config.asgi (its own process), PostgreSQL, Redis as
 the channel layer, a Chroma server, e5 embeddings of every question.
 
 Each session says hello, then sends --messages messages, waiting for each whole reply and then
@@ -210,7 +210,7 @@ def main() -> None:
             "SECURE_SSL_REDIRECT": "0",
         }
         server = subprocess.Popen(
-            [str(Path(sys.executable).parent / "uvicorn"), "coaching.asgi:application", "--port", str(port),
+            [str(Path(sys.executable).parent / "uvicorn"), "config.asgi:application", "--port", str(port),
              "--lifespan", "off", "--log-level", "warning", "--no-access-log", "--ws-per-message-deflate", "false",
              "--workers", str(args.workers)],
             cwd=ROOT, env=env,

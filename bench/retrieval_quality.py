@@ -1,7 +1,7 @@
 """Retrieval quality over the demo creator's documents (English and Spanish, some cross-lingual).
 
 Usage: python bench/retrieval_quality.py
-Ingests coaching/demo_content through the real pipeline (parser child, splitter, e5 embeddings,
+Ingests config/demo_content through the real pipeline (parser child, splitter, e5 embeddings,
 Chroma) in a throwaway database, then reports recall@1, recall@5 and MRR per group.
 """
 
@@ -23,7 +23,7 @@ def main() -> None:
 def run() -> None:
     from django_tenants.utils import tenant_context
 
-    from coaching.demo import demo_documents_ingest_now
+    from config.demo import demo_documents_ingest_now
     from knowledge.evaluation import evaluate_retrieval, labelled_questions
 
     creator = bench_creator()

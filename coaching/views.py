@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from coaching.forms import PersonaForm
@@ -53,18 +52,3 @@ def checkup(request: HttpRequest) -> HttpResponse:
         report = checkup_run()
     context = {"questions": CheckupQuestion.objects.all(), "report": report, "can_edit": can_edit}
     return render(request, "coaching/checkup.html", context)
-
-
-def demo_site(request: HttpRequest) -> HttpResponse:
-    """Development only: a page on the public host (another origin) with the demo creator's snippet."""
-    from coaching.demo import DEMO_SLUG, demo_widget_key
-
-    key = demo_widget_key() if settings.DEBUG else None
-    if key is None:
-        raise Http404("The demo site exists only in development, after `make run` seeded the demo.")
-    port = f":{settings.PUBLIC_PORT}" if settings.PUBLIC_PORT else ""
-    creator_origin = f"{settings.PUBLIC_SCHEME}://{DEMO_SLUG}.{settings.PLATFORM_DOMAIN}{port}"
-    response = render(request, "coaching/demo_site.html", {"script": f"{creator_origin}/widget/{key}.js"})
-    # Like a creator's own site: it runs the snippet from the creator's host and frames its chat.
-    response._csp_update = {"script-src": [creator_origin], "frame-src": [creator_origin]}  # type: ignore[attr-defined]
-    return response

@@ -14,7 +14,7 @@ from typing import Any
 
 from knowledge.selectors import knowledge_search
 
-DEMO_CONTENT = Path(__file__).resolve().parent.parent / "coaching" / "demo_content"
+DEMO_CONTENT = Path(__file__).resolve().parent.parent / "config" / "demo_content"
 
 
 def labelled_questions() -> list[dict[str, Any]]:

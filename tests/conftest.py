@@ -193,7 +193,7 @@ def asgi_server():
 
     import uvicorn
 
-    from coaching.asgi import application
+    from config.asgi import application
 
     port = free_port()
     server = uvicorn.Server(

@@ -57,7 +57,7 @@ class Socket:
         headers = [(b"host", f"{creator.hostname}:8000".encode())]
         if origin:
             headers.append((b"origin", origin.encode()))
-        from coaching.asgi import application
+        from config.asgi import application
 
         self.communicator = WebsocketCommunicator(application, path, headers=headers)
 

@@ -193,7 +193,7 @@ async def test_the_inbox_updates_live_for_the_team_only(alpha, beta):
 
 
 def test_the_development_demo_site_embeds_the_demo_widget(public_client, settings):
-    from coaching.demo import demo_seed
+    from config.demo import demo_seed
 
     settings.DEBUG = True
     demo_seed()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django_tenants.utils import tenant_context
 
-from coaching.demo import demo_documents_ingest_now
+from config.demo import demo_documents_ingest_now
 from knowledge.evaluation import evaluate_retrieval, labelled_questions
 
 pytestmark = pytest.mark.django_db

@@ -28,7 +28,7 @@ END_USER_PAGES = {"app/", "app/sign-in/", "app/manifest.webmanifest", "app/sw.js
 
 
 def tenant_routes(resolver: URLResolver | None = None, prefix: str = "") -> list[str]:
-    resolver = resolver or get_resolver("coaching.urls_tenant")
+    resolver = resolver or get_resolver("config.urls_tenant")
     routes = []
     for entry in resolver.url_patterns:
         route = prefix + str(entry.pattern)

@@ -8,8 +8,8 @@ from analytics import api as analytics_api
 from analytics import views as analytics_views
 from coaching import api as coaching_api
 from coaching import views as coaching_views
-from coaching.content_security import api_reference_policy
-from coaching.health import healthz
+from config.content_security import api_reference_policy
+from config.health import healthz
 from conversations import api as conversations_api
 from conversations import companion_views
 from conversations import views as conversations_views
@@ -95,7 +95,7 @@ api_v1 = [
     path("widgets", conversations_api.WidgetsApi.as_view(), name="api-widgets"),
     path("widgets/<uuid:widget_id>", conversations_api.WidgetApi.as_view(), name="api-widget"),
     path("analytics/overview", analytics_api.OverviewApi.as_view(), name="api-analytics-overview"),
-    path("schema/", SpectacularAPIView.as_view(urlconf="coaching.urls_tenant"), name="api-schema"),
+    path("schema/", SpectacularAPIView.as_view(urlconf="config.urls_tenant"), name="api-schema"),
     path("docs/", api_reference_policy(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
     path("redoc/", api_reference_policy(SpectacularRedocView.as_view(url_name="api-schema")), name="api-redoc"),
 ]

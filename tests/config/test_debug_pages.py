@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from coaching.error_reports import credentials_masked
+from config.error_reports import credentials_masked
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRETS = {
@@ -45,7 +45,7 @@ sys.stdout.write(response.content.decode())
 
 
 def test_the_technical_500_page_shows_no_credentials():
-    env = {**os.environ, **SECRETS, "DJANGO_SETTINGS_MODULE": "coaching.settings"}
+    env = {**os.environ, **SECRETS, "DJANGO_SETTINGS_MODULE": "config.settings"}
     env.pop("DJANGO_DEBUG", None)
     result = subprocess.run(
         [sys.executable, "-c", RENDER_500], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120

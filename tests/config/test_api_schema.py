@@ -14,7 +14,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
-from coaching.wsgi import application
+from config.wsgi import application
 from tenants.api_throttles import PerCredentialThrottle, PerIpThrottle
 from tests.factories import bearer
 
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 UNLIMITED = {"api_credential": "100000/minute", "api_ip": "100000/minute"}
 
 # The same document /api/v1/schema/ serves on a creator's host (a test below proves it).
-schema = schemathesis.openapi.from_dict(SchemaGenerator(urlconf="coaching.urls_tenant").get_schema(public=True))
+schema = schemathesis.openapi.from_dict(SchemaGenerator(urlconf="config.urls_tenant").get_schema(public=True))
 schema.app = application
 
 

@@ -143,7 +143,7 @@ def run_platform(var_dir: Path) -> int:
         # One web process per core (WEB_CONCURRENCY): sockets in any of them meet through Redis groups.
         # Chat frames are small and many: per-frame compression costs more CPU than it saves.
         web = [
-            BIN / "uvicorn", "coaching.asgi:application", "--host", host, "--port", port, "--lifespan", "off",
+            BIN / "uvicorn", "config.asgi:application", "--host", host, "--port", port, "--lifespan", "off",
             "--workers", os.environ.get("WEB_CONCURRENCY", str(os.cpu_count() or 1)),
             "--ws-per-message-deflate", "false",
             # The client's address is decided by the app (NUM_PROXIES), never by a header uvicorn trusts.
@@ -189,7 +189,7 @@ def run_benchmarks(var_dir: Path) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m coaching.launcher")
+    parser = argparse.ArgumentParser(prog="python -m config.launcher")
     parser.add_argument("command", choices=["run", "test", "bench"])
     parser.add_argument("pytest_args", nargs=argparse.REMAINDER)
     args = parser.parse_args()

@@ -54,10 +54,10 @@ def test_migrations_are_committed():
 
 
 def test_the_openapi_schema_documents_every_endpoint_without_warnings():
-    result = manage("spectacular", "--urlconf", "coaching.urls_tenant", "--fail-on-warn", "--validate", **PRODUCTION)
+    result = manage("spectacular", "--urlconf", "config.urls_tenant", "--fail-on-warn", "--validate", **PRODUCTION)
     assert result.returncode == 0, result.stderr
     for path in ["/api/v1/me", "/api/v1/persona", "/api/v1/team/invitations", "/api/v1/analytics/overview"]:
         assert f"  {path}:" in result.stdout
-    public = manage("spectacular", "--urlconf", "coaching.urls_public", "--fail-on-warn", "--validate", **PRODUCTION)
+    public = manage("spectacular", "--urlconf", "config.urls_public", "--fail-on-warn", "--validate", **PRODUCTION)
     assert public.returncode == 0, public.stderr
     assert "  /api/v1/signup:" in public.stdout

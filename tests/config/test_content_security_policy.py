@@ -153,7 +153,7 @@ def test_the_api_reference_runs_no_inline_script(alpha):
 
 def test_the_demo_site_may_run_and_frame_only_the_demo_creators_widget(public_client, settings, monkeypatch):
     settings.DEBUG = True
-    monkeypatch.setattr("coaching.demo.demo_widget_key", lambda: "wk_demo")
+    monkeypatch.setattr("config.demo.demo_widget_key", lambda: "wk_demo")
     response = public_client.get("/demo-site/")
     found = policy(response)
     assert found["script-src"][:1] == ["'self'"]

@@ -50,7 +50,7 @@ def test_the_run_command_serves_the_demo_and_stops_cleanly(tmp_path):
     env.update(COMPA_VAR_DIR=str(tmp_path / "var"), PORT=str(port), CHROMA_PORT=str(chroma_port))
     with open(tmp_path / "run.log", "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "coaching.launcher", "run"],
+            [sys.executable, "-m", "config.launcher", "run"],
             cwd=ROOT,
             env=env,
             stdout=log,

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from coaching.demo import demo_seed
+from config.demo import demo_seed
 from conversations.push import vapid_keys_ensure
 from tenants.services import platform_schemas_ensure
 

@@ -5,9 +5,9 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from coaching.content_security import api_reference_policy
-from coaching.health import healthz
-from coaching.views import demo_site
+from config.content_security import api_reference_policy
+from config.health import healthz
+from config.views import demo_site
 from tenants import api as tenants_api
 from tenants import views as tenants_views
 
@@ -16,7 +16,7 @@ api_v1 = [
     path("token", tenants_api.TokenApi.as_view(), name="api-token"),
     path("token/refresh", tenants_api.TokenRefreshApi.as_view(), name="api-token-refresh"),
     path("token/revoke", tenants_api.TokenRevokeApi.as_view(), name="api-token-revoke"),
-    path("schema/", SpectacularAPIView.as_view(urlconf="coaching.urls_public"), name="api-schema"),
+    path("schema/", SpectacularAPIView.as_view(urlconf="config.urls_public"), name="api-schema"),
     path("docs/", api_reference_policy(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
     path("redoc/", api_reference_policy(SpectacularRedocView.as_view(url_name="api-schema")), name="api-redoc"),
 ]

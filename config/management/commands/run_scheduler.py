@@ -8,7 +8,7 @@ from typing import Any
 from apscheduler.schedulers.blocking import BlockingScheduler
 from django.core.management.base import BaseCommand
 
-from coaching.schedule import scheduled_jobs
+from config.schedule import scheduled_jobs
 
 logger = logging.getLogger("compa.scheduler")
 

@@ -127,6 +127,8 @@ SHARED_APPS = [
     "django_htmx",
     "csp",
     "django_dramatiq",
+    # The project's wiring (platform commands: bootstrap, scheduler, purge); no models.
+    "config",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -147,14 +149,14 @@ TENANT_CREATION_FAKES_MIGRATIONS = True
 # was half of chat's round trips); django-tenants clears it on rollback, close and set_tenant.
 TENANT_LIMIT_SET_CALLS = env_bool("TENANT_LIMIT_SET_CALLS", True)
 DEFAULT_NOT_FOUND_TENANT_VIEW = "tenants.views.unknown_host"
-ROOT_URLCONF = "coaching.urls_tenant"
-PUBLIC_SCHEMA_URLCONF = "coaching.urls_public"
+ROOT_URLCONF = "config.urls_tenant"
+PUBLIC_SCHEMA_URLCONF = "config.urls_public"
 AUTH_USER_MODEL = "tenants.User"
 
 MIDDLEWARE = [
     "django_tenants.middleware.main.TenantMainMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "coaching.content_security.ContentSecurityPolicyMiddleware",
+    "config.content_security.ContentSecurityPolicyMiddleware",
     # ETags on every GET (API reads included) and 304 for a matching If-None-Match.
     "django.middleware.http.ConditionalGetMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -187,8 +189,8 @@ TEMPLATES = [
     },
 ]
 
-WSGI_APPLICATION = "coaching.wsgi.application"
-ASGI_APPLICATION = "coaching.asgi.application"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
 
 DATABASE_URL = env_str("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/compa")
 DATABASES = {
@@ -417,8 +419,8 @@ if env_bool("TRUST_X_FORWARDED_PROTO", False):
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 X_FRAME_OPTIONS = "DENY"
 # Debug pages and error reports mask service URLs' passwords and anything named like a credential.
-DEFAULT_EXCEPTION_REPORTER_FILTER = "coaching.error_reports.CredentialFilter"
-DEFAULT_EXCEPTION_REPORTER = "coaching.error_reports.CredentialReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "config.error_reports.CredentialFilter"
+DEFAULT_EXCEPTION_REPORTER = "config.error_reports.CredentialReporter"
 # Escaping is not the only defence against injected markup: scripts run only from our own files or
 # with this response's nonce. connect-src gains this host's ws:/wss: per request (the middleware).
 # Style attributes stay allowed (they cannot run code; bar charts use them), <style> elements need

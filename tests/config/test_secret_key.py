@@ -29,7 +29,7 @@ SHOW_KEYS = (
 
 def settings_process(var_dir: Path, **env: str) -> subprocess.Popen:
     clean = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SECRET_KEY", "DJANGO_DEBUG", "JWT_SIGNING_KEY"}}
-    clean.update(DJANGO_SETTINGS_MODULE="coaching.settings", COMPA_VAR_DIR=str(var_dir), **env)
+    clean.update(DJANGO_SETTINGS_MODULE="config.settings", COMPA_VAR_DIR=str(var_dir), **env)
     return subprocess.Popen(
         [sys.executable, "-c", SHOW_KEYS],
         cwd=ROOT,
