@@ -1,9 +1,9 @@
 """The Content-Security-Policy of every page: django-csp with the policy in settings, plus this host's
 websocket and the exceptions a few pages need.
 
-Inline scripts carry `nonce="{{ request.csp_nonce }}"`; a page that sets its own policy (the widget
-frame, whose frame-ancestors are the creator's sites) keeps it, because django-csp never replaces
-a Content-Security-Policy header a view has set.
+Inline scripts carry `nonce="{{ request.csp_nonce }}"`. A page that needs a different directive
+says so on its response (`_csp_replace` / `_csp_update`): the widget frame keeps the strict policy
+with frame-ancestors set to the creator's allowed sites.
 """
 
 from __future__ import annotations

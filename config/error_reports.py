@@ -24,7 +24,16 @@ HIDDEN_NAMES = re.compile(
     flags=re.IGNORECASE,
 )
 URL = re.compile(r"[a-z][a-z0-9+.-]*://[^\s'\"<>]+", flags=re.IGNORECASE)
-SECRET_PARAMETER = re.compile(r"pass|pwd|secret|token|key|auth|signature", flags=re.IGNORECASE)
+SECRET_WORDS = r"pass|pwd|secret|token|key|auth|signature|credential|cookie"
+SECRET_PARAMETER = re.compile(SECRET_WORDS, flags=re.IGNORECASE)
+# key=value secrets in plain text, as in a libpq conninfo ("host=db password=hunter2"), and
+# 'key': 'value' as in the repr of a dict or an object holding one.
+SECRET_ASSIGNMENT = re.compile(
+    rf"""(?P<lead>(?P<quote>['"])[\w.-]*(?:{SECRET_WORDS})[\w.-]*(?P=quote)\s*:\s*"""
+    rf"""|\b[\w.-]*(?:{SECRET_WORDS})[\w.-]*\s*=\s*)"""
+    r"""(?P<value>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s'",;&)}>\]]+)""",
+    flags=re.IGNORECASE,
+)
 
 
 def _url_masked(match: re.Match[str]) -> str:
@@ -46,9 +55,16 @@ def _url_masked(match: re.Match[str]) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
+def _assignment_masked(match: re.Match[str]) -> str:
+    value = match.group("value")
+    quote = value[0] if value[0] in "'\"" else ""
+    return f"{match.group('lead')}{quote}{MASK}{quote}"
+
+
 def credentials_masked(text: str) -> str:
-    """`redis://:hunter2@cache:6379/0?password=x` → `redis://:********@cache:6379/0?password=********`."""
-    return URL.sub(_url_masked, text)
+    """`redis://:hunter2@cache:6379/0?password=x` → `redis://:********@cache:6379/0?password=********`,
+    and `host=db password=hunter2` → `host=db password=********`."""
+    return SECRET_ASSIGNMENT.sub(_assignment_masked, URL.sub(_url_masked, text))
 
 
 class CredentialFilter(SafeExceptionReporterFilter):
@@ -66,18 +82,33 @@ class CredentialFilter(SafeExceptionReporterFilter):
         return credentials_masked(cleansed) if isinstance(cleansed, str) else cleansed
 
     def get_traceback_frame_variables(self, request: HttpRequest | None, tb_frame: Any) -> list[tuple[str, Any]]:
+        # Frame variables get the settings' treatment: a variable or dict key named like a credential
+        # (`password`, a connection's {'password': ...}) is hidden whatever the view is marked with.
         variables = super().get_traceback_frame_variables(request, tb_frame)
-        return [(name, self._url_credentials_masked(value)) for name, value in variables]
+        return [(name, self._frame_value_cleansed(name, value)) for name, value in variables]
 
-    def _url_credentials_masked(self, value: Any) -> Any:
-        # Plain containers only: anything else is shown as Django shows it.
-        if isinstance(value, str):
-            return credentials_masked(value)
-        if type(value) in (list, tuple):
-            return type(value)(self._url_credentials_masked(item) for item in value)
-        if type(value) is dict:
-            return {key: self._url_credentials_masked(item) for key, item in value.items()}
-        return value
+    def _frame_value_cleansed(self, name: str, value: Any) -> Any:
+        if isinstance(value, str | dict | list | tuple) or self.hidden_settings.search(name):
+            return self.cleanse_setting(name, value)
+        # Anything else is shown as its repr: hide what that repr gives away, if anything.
+        try:
+            text = repr(value)
+        except Exception:  # a broken repr: Django's own pprint shows its error instead
+            return value
+        masked = credentials_masked(text)
+        return value if masked == text else masked
+
+    def get_post_parameters(self, request: HttpRequest | None) -> Any:
+        # Fields named like a credential (password1, new_password, token) are hidden even on a view
+        # not marked with @sensitive_post_parameters, e.g. the invitation-accept form.
+        post = super().get_post_parameters(request)
+        hidden = [name for name in post if self.hidden_settings.search(name)]
+        if not hidden:
+            return post
+        post = post.copy()
+        for name in hidden:
+            post[name] = MASK
+        return post
 
 
 class CredentialReporter(ExceptionReporter):

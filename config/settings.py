@@ -414,6 +414,14 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if env_bool("TRUST_X_FORWARDED_PROTO", False):
+    # Trusting the proxy's scheme means a proxy is in front of us; with NUM_PROXIES at 0 every visitor
+    # would look like that proxy, and all per-IP limits would become one budget for the whole platform.
+    if NUM_PROXIES == 0:
+        raise ImproperlyConfigured(
+            "TRUST_X_FORWARDED_PROTO is on, so a reverse proxy is in front of the app, but NUM_PROXIES is 0:"
+            " every visitor would share the proxy's address and its rate limits. Set NUM_PROXIES to the number"
+            " of proxies that append to X-Forwarded-For (1 for a single reverse proxy)."
+        )
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # /healthz is probed over plain HTTP from inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

@@ -81,16 +81,18 @@ def auth(request: HttpRequest, token: str) -> HttpResponse:
     schema = request.tenant.schema_name
     try:
         opener = identity_from_token(request.COOKIES.get(VISITOR_COOKIE, ""), schema=schema)
-        sign_in = services.magic_link_redeem(token=token, opener_visitor_id=opener.visitor_id if opener else None)
+        signed_in = services.magic_link_redeem(token=token, opener_visitor_id=opener.visitor_id if opener else None)
     except services.LinkInvalid as exc:
         return render(request, "conversations/app_sign_in.html", {"error": str(exc)}, status=400)
-    if sign_in.pending_visitor_id:  # another browser asked for this link: the person decides, here
-        link = device_link_token(schema=schema, contact_id=sign_in.contact.pk, visitor_id=sign_in.pending_visitor_id)
-        response = redirect("app-link", token=link)
+    if signed_in.pending_visitor_id:  # another browser asked for this link: the person decides, here
+        pending = signed_in.pending_visitor_id
+        response = redirect(
+            "app-link", token=device_link_token(schema=schema, contact_id=signed_in.contact.pk, visitor_id=pending)
+        )
     else:
         response = redirect("app-home")
     response.set_cookie(
-        CONTACT_COOKIE, contact_token(schema=schema, contact_id=sign_in.contact.pk),
+        CONTACT_COOKIE, contact_token(schema=schema, contact_id=signed_in.contact.pk),
         max_age=TOKEN_MAX_AGE_SECONDS, httponly=True, secure=request.is_secure(), samesite="Lax",
     )  # fmt: skip
     return response
@@ -103,11 +105,9 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
     if contact is None or payload is None or payload[0] != contact.pk:
         context = {"error": _("This link request has expired or is not yours. Nothing was linked.")}
         return render(request, "conversations/app_sign_in.html", context, status=400)
-    if request.method == "POST" and request.POST.get("decision") == "link":
-        if services.device_link_claim(token=token):
+    if request.method == "POST":  # either answer uses the request up: a refusal cannot be undone later
+        if services.device_link_claim(token=token) and request.POST.get("decision") == "link":
             services.device_link_confirm(contact=contact, visitor_id=payload[1])
-        return redirect("app-home")
-    if request.method == "POST":
         return redirect("app-home")
     context = {"preview": device_link_preview(visitor_id=payload[1]), "contact": contact}
     return render(request, "conversations/app_link.html", context)
@@ -137,8 +137,10 @@ def push_subscribe(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"error": {"code": "signed_out", "message": "Sign in first.", "fields": {}}}, status=403)
     try:
         services.push_subscribe(contact=contact, subscription=json.loads(request.body or b"{}"))
-    except (ValidationError, ValueError, RecursionError):  # RecursionError: JSON nested too deeply
-        message = "Send the browser's PushSubscription as JSON."
+    except ValidationError as exc:  # says why: not https, not a push service, not public…
+        return JsonResponse({"error": {"code": "invalid", "message": " ".join(exc.messages), "fields": {}}}, status=400)
+    except (ValueError, RecursionError):  # RecursionError: JSON nested too deeply
+        message = _("Send the browser's PushSubscription as JSON.")
         return JsonResponse({"error": {"code": "invalid", "message": message, "fields": {}}}, status=400)
     return JsonResponse({"subscribed": True}, status=201)
 

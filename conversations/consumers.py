@@ -24,6 +24,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 from redis.exceptions import RedisError
 
@@ -235,7 +236,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.error("bad_message", "Write a message.")
             return
         if not services.storable_text(text):
-            await self.error("bad_message", "This message holds characters that cannot be stored.")
+            await self.error("bad_message", _("This message holds characters that cannot be stored."))
             return
         if client_id is not None and not (isinstance(client_id, str) and CLIENT_ID.match(client_id)):
             await self.error("bad_message", "client_id must be 8-64 letters, digits, - or _.")
@@ -330,7 +331,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         if self.links_asked >= settings.SIGN_IN_LINKS_PER_SOCKET:
             await self.error(
-                "rate_limited", "Enough links asked for from this chat. Check your inbox.", retry_after=3600
+                "rate_limited", _("Enough links asked for from this chat. Check your inbox."), retry_after=3600
             )
             return
         self.links_asked += 1
@@ -350,7 +351,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         except services.TooManyLinks as exc:
             await self.error(
-                "rate_limited", "Too many sign-in links asked for. Try again later.", retry_after=exc.retry_after
+                "rate_limited", _("Too many sign-in links asked for. Try again later."), retry_after=exc.retry_after
             )
             return
         await self.send_json({"type": "identify_sent", "email": email.strip().lower()})

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.cache import cache
 
-from tenants.limits import limit_wait_seconds
+from tenants.limits import client_ip_from, limit_wait_seconds
 
 
 class FrameBucket:
@@ -43,16 +43,10 @@ def end_user_wait_seconds(contact_id: uuid.UUID) -> int:
 
 
 def scope_client_ip(scope: dict) -> str:
-    """A socket's client address: the peer itself, unless NUM_PROXIES trusted proxies stand in front
-    (then the address the nearest of them saw). A header alone never decides it."""
+    """A socket's client address, by the same rule as every HTTP limit (tenants.limits)."""
     peer = (scope.get("client") or ("",))[0] or ""
-    proxies = getattr(settings, "NUM_PROXIES", 0) or 0
-    if proxies:
-        forwarded = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"x-forwarded-for"), "")
-        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if hops:
-            return hops[-min(proxies, len(hops))]
-    return peer
+    forwarded = [v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"x-forwarded-for"]
+    return client_ip_from(remote=peer, forwarded=forwarded, proxies=settings.NUM_PROXIES)
 
 
 def anonymous_chat_wait_seconds(*, client_ip: str, widget_key: str, new_visitor: bool) -> int:

@@ -7,6 +7,7 @@ creator's host is worthless on another's.
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from dataclasses import dataclass
 
@@ -50,7 +51,7 @@ def identity_from_token(token: object, *, schema: str) -> WebIdentity | None:
 
 
 def magic_link_token(*, schema: str, email: str, visitor_id: uuid.UUID | None) -> str:
-    payload = {"e": email, "v": str(visitor_id) if visitor_id else ""}
+    payload = {"e": email, "v": str(visitor_id) if visitor_id else "", "n": secrets.token_hex(8)}
     return signing.dumps(payload, salt=_salt(schema, "magic"), compress=True)
 
 
@@ -67,7 +68,8 @@ DEVICE_LINK_MAX_AGE_SECONDS = 15 * 60
 
 def device_link_token(*, schema: str, contact_id: uuid.UUID, visitor_id: uuid.UUID) -> str:
     """Names one pending link of a browser to a person; only that person, signed in, may confirm it."""
-    payload = {"c": str(contact_id), "v": str(visitor_id)}
+    # A nonce, so each request is its own (one refused a second ago does not refuse this one).
+    payload = {"c": str(contact_id), "v": str(visitor_id), "n": secrets.token_hex(8)}
     return signing.dumps(payload, salt=_salt(schema, "device-link"), compress=True)
 
 

@@ -330,7 +330,7 @@ def message_receive(
         raise ValidationError({"message": "Write a message."})
     if not storable_text(text):
         raise ValidationError(
-            {"message": "This message holds characters that cannot be stored (NUL or a broken emoji)."}
+            {"message": _("This message holds characters that cannot be stored (NUL or a broken emoji).")}
         )
     if len(text) > settings.CHAT_MAX_MESSAGE_CHARS:
         raise ValidationError({"message": f"Keep messages under {settings.CHAT_MAX_MESSAGE_CHARS} characters."})
@@ -671,7 +671,9 @@ def magic_link_send(
     for scope, ident, limit in (
         ("sign-in-links-ip", client_ip or "unknown", settings.SIGN_IN_LINKS_PER_IP_PER_HOUR),
         ("sign-in-links-creator", connection.schema_name, settings.SIGN_IN_LINKS_PER_CREATOR_PER_HOUR),
-        ("sign-in-links-address", email, settings.SIGN_IN_LINKS_PER_ADDRESS_PER_HOUR),
+        # Per creator and address: a stranger spending one address's budget on one coach's widget
+        # cannot lock that person out of every other coach.
+        ("sign-in-links-address", f"{connection.schema_name}:{email}", settings.SIGN_IN_LINKS_PER_ADDRESS_PER_HOUR),
     ):
         wait = limit_wait_seconds(scope=scope, ident=ident, limit=limit, window_seconds=3600)
         if wait:
@@ -718,8 +720,12 @@ def device_link_confirm(*, contact: Contact, visitor_id: uuid.UUID) -> Contact:
     with transaction.atomic():
         visitor = WebVisitor.objects.select_for_update().select_related("contact").filter(pk=visitor_id).first()
         if visitor is None:
-            WebVisitor.objects.create(id=visitor_id, contact=contact)
-        elif visitor.contact_id != contact.pk:
+            # That browser's first message may be creating its row right now: whoever wins, it is the person's.
+            visitor, created = WebVisitor.objects.get_or_create(id=visitor_id, defaults={"contact": contact})
+            if created:
+                return contact
+            visitor = WebVisitor.objects.select_for_update().select_related("contact").get(pk=visitor_id)
+        if visitor.contact_id != contact.pk:
             if visitor.contact.anonymous:
                 contact_merge(source=visitor.contact, into=contact)
             else:

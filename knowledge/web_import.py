@@ -62,7 +62,7 @@ def fetch_page(url: str) -> FetchedPage:
     limit = settings.KNOWLEDGE_URL_MAX_BYTES
     timeout = httpx.Timeout(settings.KNOWLEDGE_URL_TIMEOUT_SECONDS)
     with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
-        for _ in range(MAX_REDIRECTS + 1):
+        for _attempt in range(MAX_REDIRECTS + 1):
             target, host_header, tls_host = _checked_target(url)
             headers = {"Host": host_header, "User-Agent": "Companero-knowledge-import/1.0", "Accept": "text/html,*/*"}
             try:

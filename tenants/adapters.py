@@ -6,7 +6,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.http import HttpRequest
 
-from tenants.auth_limits import client_ip, login_failure_record, login_wait_seconds
+from tenants.auth_limits import TooManyAttempts, attempt_release, client_ip, login_attempt_consume
 from tenants.models import User
 from tenants.services import user_refresh_tokens_revoke
 
@@ -22,14 +22,22 @@ class CreatorAccountAdapter(DefaultAccountAdapter):
         return client_ip(request)
 
     # allauth keeps its failed-login counters in the default cache, whose keys carry the schema
-    # (and it adds the host to the key): every creator's host would be a fresh budget. These two
-    # hooks replace them with the platform-wide budget POST /api/v1/token spends too.
+    # (and it adds the host to the key): every creator's host would be a fresh budget. These hooks
+    # replace them with the platform-wide budget POST /api/v1/token spends too. The attempt is counted
+    # before the password is checked (parallel guesses cannot all slip under the budget) and taken
+    # back when it succeeds.
     def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
-        if login_wait_seconds(request, login=credentials.get("email", "")):
-            raise self.validation_error("too_many_login_attempts")
+        """Counted in `authenticate`, which is the one place that knows whether the attempt succeeded."""
 
-    def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
-        login_failure_record(request, login=credentials.get("email", ""))
+    def authenticate(self, request: HttpRequest, **credentials: Any) -> User | None:
+        try:
+            counted = login_attempt_consume(request, login=credentials.get("email", ""))
+        except TooManyAttempts as exc:
+            raise self.validation_error("too_many_login_attempts") from exc
+        user = super().authenticate(request, **credentials)
+        if user is not None:
+            attempt_release(counted)
+        return user
 
     def set_password(self, user: User, password: str) -> None:
         """Changed or reset: refresh tokens minted with the old password stop working."""

@@ -34,7 +34,6 @@ from tenants.services import (
     SignInRefused,
     SlugTaken,
     TeamRuleBroken,
-    TwoFactorRequired,
     api_key_create,
     api_key_revoke,
     creator_signup,
@@ -104,7 +103,11 @@ class TokenIn(serializers.Serializer):
         required=False,
         default="",
         allow_blank=True,
-        help_text="The two-factor code, when the account has it on.",
+        help_text=(
+            "The current two-factor code (or a recovery code). Required for accounts with two-factor on:"
+            " without it, or with a wrong one, the answer is the same 401 invalid_credentials as a wrong"
+            " password, so it never tells whether the password was right."
+        ),
     )
 
 
@@ -115,13 +118,17 @@ TokenOut = inline_serializer(
 
 
 class SignInFailed(exceptions.AuthenticationFailed):
-    """One answer for a wrong password, an unknown account, a non-member and no single space."""
+    """One answer for a wrong password, an unknown account, a non-member, no single space and a
+    two-factor code missing or wrong (issue 11, finding 4): no answer confirms a right password."""
 
     default_code = "invalid_credentials"
 
     def __init__(self) -> None:
         super().__init__(
-            _("Email, password or coaching space is not right. If you belong to several coaching spaces, name one.")
+            _(
+                "Email, password, two-factor code or coaching space is not right. Accounts with two-factor"
+                " on must send the current code as “code”; if you belong to several coaching spaces, name one."
+            )
         )
 
 
@@ -154,9 +161,6 @@ class TokenApi(CredentialsApi):
             raise exceptions.Throttled(wait=exc.wait) from exc
         except SignInRefused as exc:
             raise SignInFailed from exc
-        except TwoFactorRequired as exc:
-            message = _("This account has two-factor authentication on: send the current code as “code”.")
-            raise exceptions.AuthenticationFailed(message, code="mfa_required") from exc
 
 
 class RefreshIn(serializers.Serializer):

@@ -62,39 +62,49 @@ def _keys(budget: Budget, ident: str, now: float) -> tuple[str, str]:
     return f"{base}:{window}", f"{base}:{window - 1}"
 
 
-def _spent(budget: Budget, ident: str, now: float) -> float:
-    """Sliding-window estimate from two fixed windows: no burst at a window's edge, and atomic incr."""
-    current, previous = _keys(budget, ident, now)
-    counts = caches["limits"].get_many([current, previous])
-    elapsed = (now % budget.window_seconds) / budget.window_seconds
-    return counts.get(previous, 0) * (1 - elapsed) + counts.get(current, 0)
-
-
 def _wait(budget: Budget, now: float) -> int:
     return max(1, budget.window_seconds - int(now % budget.window_seconds))
 
 
-def attempts_wait_seconds(*, budgets: Iterable[tuple[Budget, str]], clock: Clock = time.time) -> int:
-    """0 while every budget has room left, else the seconds to wait. Counts nothing."""
-    now = clock()
-    try:
-        return max((_wait(b, now) for b, ident in budgets if _spent(b, ident, now) >= b.limit), default=0)
-    except RedisError as exc:
-        # Same choice as the API throttles: with Redis down, sign-in keeps working unlimited.
-        logger.warning("sign-in limit not checked, cache unavailable: %s", type(exc).__name__)
-        return 0
+def attempt_consume(*, budgets: Iterable[tuple[Budget, str]], clock: Clock = time.time) -> tuple[str, ...]:
+    """Count this attempt, then raise TooManyAttempts if it went past a budget.
 
-
-def attempt_record(*, budgets: Iterable[tuple[Budget, str]], clock: Clock = time.time) -> None:
+    Counting before the slow work (a password hash, a two-factor check) and reading the count incr
+    returns is what makes the limit hold under parallel requests: N requests sent at once get N
+    different counts, so only the budget's worth are let through. A refused attempt is taken back
+    (it looked at nothing). Returns the keys counted, for `attempt_release` when the attempt succeeds.
+    """
     now = clock()
     limits = caches["limits"]
+    counted: list[str] = []
+    wait = 0
     try:
         for budget, ident in budgets:
-            key, _ = _keys(budget, ident, now)
-            limits.add(key, 0, budget.window_seconds * 2 + 60)
-            limits.incr(key)
+            current, previous = _keys(budget, ident, now)
+            limits.add(current, 0, budget.window_seconds * 2 + 60)
+            count = limits.incr(current)
+            counted.append(current)
+            elapsed = (now % budget.window_seconds) / budget.window_seconds
+            if (limits.get(previous) or 0) * (1 - elapsed) + count > budget.limit:
+                wait = max(wait, _wait(budget, now))
     except RedisError as exc:
+        # Same choice as the API throttles: with Redis down, sign-in keeps working unlimited.
         logger.warning("sign-in attempt not counted, cache unavailable: %s", type(exc).__name__)
+        return tuple(counted)
+    if wait:
+        attempt_release(tuple(counted))
+        raise TooManyAttempts(wait)
+    return tuple(counted)
+
+
+def attempt_release(counted: tuple[str, ...]) -> None:
+    """Take back an attempt that succeeded; only that one, so successes cannot wipe a guesser's count."""
+    limits = caches["limits"]
+    try:
+        for key in counted:
+            limits.decr(key)
+    except (RedisError, ValueError) as exc:  # ValueError: the window's key has expired meanwhile
+        logger.warning("sign-in attempt not taken back: %s", type(exc).__name__)
 
 
 def _login_budgets(request: HttpRequest, login: str) -> list[tuple[Budget, str]]:
@@ -105,13 +115,9 @@ def _login_budgets(request: HttpRequest, login: str) -> list[tuple[Budget, str]]
     ]
 
 
-def login_wait_seconds(request: HttpRequest, *, login: str) -> int:
-    """Checked before a password is even looked at, so a spent budget refuses the right one too."""
-    return attempts_wait_seconds(budgets=_login_budgets(request, login))
-
-
-def login_failure_record(request: HttpRequest, *, login: str) -> None:
-    attempt_record(budgets=_login_budgets(request, login))
+def login_attempt_consume(request: HttpRequest, *, login: str) -> tuple[str, ...]:
+    """Every sign-in attempt is counted before the password is looked at; `attempt_release` on success."""
+    return attempt_consume(budgets=_login_budgets(request, login))
 
 
 def signup_attempt_consume(request: HttpRequest, *, email: str) -> None:
@@ -120,7 +126,4 @@ def signup_attempt_consume(request: HttpRequest, *, email: str) -> None:
         (Budget("signup-address", settings.SIGNUPS_PER_ADDRESS_PER_HOUR, 3600), email),
         (Budget("signup-ip", settings.SIGNUPS_PER_IP_PER_HOUR, 3600), client_ip(request)),
     ]
-    wait = attempts_wait_seconds(budgets=budgets)
-    if wait:
-        raise TooManyAttempts(wait)
-    attempt_record(budgets=budgets)
+    attempt_consume(budgets=budgets)

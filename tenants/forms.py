@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from tenants.auth_limits import TooManyAttempts, login_failure_record, login_wait_seconds, signup_attempt_consume
+from tenants.auth_limits import TooManyAttempts, attempt_release, login_attempt_consume, signup_attempt_consume
 from tenants.models import ApiKey, Creator, User
 from tenants.roles import Role
 from tenants.validators import validate_creator_slug
@@ -91,10 +91,11 @@ class TwoFactorAuthenticateForm(AuthenticateForm):
 
     def clean_code(self) -> str:
         request, login = context.request, self.user.email
-        if login_wait_seconds(request, login=login):
-            raise ValidationError(_("Too many failed login attempts. Try again later."), code="throttled")
         try:
-            return super().clean_code()
-        except ValidationError:
-            login_failure_record(request, login=login)
-            raise
+            # Counted before the code is checked, so parallel guesses cannot all slip under the budget.
+            counted = login_attempt_consume(request, login=login)
+        except TooManyAttempts as exc:
+            raise ValidationError(_("Too many failed login attempts. Try again later."), code="throttled") from exc
+        code = super().clean_code()
+        attempt_release(counted)
+        return code

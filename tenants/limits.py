@@ -7,10 +7,14 @@ for abuse limits: a person, an address or an IP must not get a fresh budget on e
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django.core.cache import caches
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
 
 
 def limit_wait_seconds(
@@ -22,7 +26,23 @@ def limit_wait_seconds(
     # Addresses and IPs are personal data: Redis holds only a digest of them.
     key = f"{scope}:{hashlib.sha256(ident.strip().lower().encode()).hexdigest()[:32]}:{window}"
     limits = caches["limits"]
-    limits.add(key, 0, window_seconds + 60)
-    if limits.incr(key) <= limit:
+    try:
+        limits.add(key, 0, window_seconds + 60)
+        if limits.incr(key) <= limit:
+            return 0
+    except RedisError as exc:
+        # Like the API throttles: with Redis down the product keeps answering, limits come back with it.
+        logger.warning("limit %s not checked, cache unavailable: %s", scope, type(exc).__name__)
         return 0
     return max(1, window_seconds - int(now % window_seconds))
+
+
+def client_ip_from(*, remote: str, forwarded: Iterable[str], proxies: int) -> str:
+    """The one client-address rule (HTTP and websockets): the peer itself, unless `proxies` trusted
+    proxies stand in front; then the address the nearest of them saw. Every X-Forwarded-For line
+    counts (a proxy may add its own line rather than append), and a client-written hop never wins."""
+    if proxies > 0:
+        hops = [hop.strip() for value in forwarded for hop in value.split(",") if hop.strip()]
+        if hops:
+            return hops[-min(proxies, len(hops))]
+    return remote or "unknown"

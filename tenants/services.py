@@ -23,7 +23,7 @@ from rest_framework_simplejwt.state import token_backend as jwt_token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from tenants.auth_limits import TooManyAttempts, login_failure_record, login_wait_seconds
+from tenants.auth_limits import attempt_release, login_attempt_consume
 from tenants.models import (
     ApiKey,
     Creator,
@@ -64,12 +64,8 @@ class EmailNotVerified(Exception):
 
 
 class SignInRefused(Exception):
-    """Wrong password, unknown account, not a member, or no single coaching space: one answer for all,
-    so the answer never tells a right password from a wrong one."""
-
-
-class TwoFactorRequired(Exception):
-    """The password was right, but the account has two-factor on and no valid code came with it."""
+    """Wrong password, unknown account, not a member, no single coaching space, or a two-factor code
+    missing or wrong: one answer for all, so the answer never tells a right password from a wrong one."""
 
 
 class RefreshRefused(Exception):
@@ -199,17 +195,16 @@ def creator_token_sign_in(
     on every host; a spent budget refuses even the right password until the window passes.
     """
     email = email.strip().lower()
-    wait = login_wait_seconds(request, login=email)
-    if wait:
-        raise TooManyAttempts(wait)
+    # Counted before the password is checked, so parallel guesses cannot all slip under the budget;
+    # raises TooManyAttempts when it is spent. Only a complete success takes the attempt back.
+    counted = login_attempt_consume(request, login=email)
     user = authenticate(request, email=email, password=password)
     creator = _token_creator(user=user, host=getattr(request, "tenant", None), slug=slug) if user else None
     if user is None or creator is None:
-        login_failure_record(request, login=email)
         raise SignInRefused
     if user_two_factor_enabled(user) and not two_factor_code_accept(user=user, code=code):
-        login_failure_record(request, login=email)
-        raise TwoFactorRequired
+        raise SignInRefused  # the same answer as a wrong password: it must not confirm the password
+    attempt_release(counted)
     return creator_token_pair(user=user, creator=creator)
 
 

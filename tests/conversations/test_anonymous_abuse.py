@@ -119,11 +119,12 @@ async def test_sign_in_emails_are_limited_per_address_and_per_creator(alpha, bet
         return Client(**host(team.creator), REMOTE_ADDR=ip).post("/app/sign-in/", {"email": email}).status_code
 
     same_address = [await ask(alpha, "ana@example.com", f"192.0.2.{n}") for n in range(2)]
-    same_address.append(await ask(beta, "ana@example.com", "192.0.2.9"))
-    assert same_address == [200, 200, 429], "one address, whatever the host or IP"
+    same_address.append(await ask(alpha, "ana@example.com", "192.0.2.9"))
+    same_address.append(await ask(beta, "ana@example.com", "192.0.2.10"))
+    assert same_address == [200, 200, 429, 200], "one address per creator, whatever the IP"
 
-    one_creator = [await ask(alpha, f"p{n}@example.com", f"198.51.100.{n}") for n in range(3)]
-    assert one_creator == [200, 200, 429], "two were already sent for alpha"
+    one_creator = [await ask(alpha, f"p{n}@example.com", f"198.51.100.{n}") for n in range(2)]
+    assert one_creator == [200, 429], "three were already asked for on alpha"
     assert await ask(beta, "someone@example.com", "198.51.100.50") == 200, "another creator has its own budget"
 
 
@@ -173,3 +174,23 @@ async def test_broken_frames_get_an_error_and_the_socket_stays_open(alpha, frame
     assert (await socket.receive()) == {"type": "pong"}
     await socket.close()
     assert await contacts() == before
+
+
+async def test_behind_a_declared_proxy_the_socket_takes_the_address_the_proxy_saw(alpha, settings):
+    settings.NUM_PROXIES = 1
+    settings.CHAT_NEW_VISITORS_PER_IP_PER_HOUR = 1
+    widget = await database_sync_to_async(widget_for)(alpha.creator, [SITE])
+    outcomes = []
+    for spoofed in ("1.1.1.1", "2.2.2.2"):
+        # The client writes its own line; the proxy adds another with the address it saw.
+        socket = Socket(alpha.creator, f"/ws/chat/{widget.key}/", origin=SITE)
+        socket.communicator.scope["client"] = ("10.0.0.2", 50000)
+        socket.communicator.scope["headers"] += [
+            (b"x-forwarded-for", spoofed.encode()),
+            (b"x-forwarded-for", b"203.0.113.50"),
+        ]
+        assert await socket.open()
+        await socket.hello()
+        outcomes.append(await first_answer(socket))
+        await socket.close()
+    assert outcomes == ["ack", "rate_limited"], "the client's own line never picks its budget"

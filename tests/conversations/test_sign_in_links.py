@@ -114,13 +114,23 @@ async def test_the_person_sees_what_would_be_linked_and_only_a_confirmation_link
             visitor = identity_from_token(token, schema=alpha.creator.schema_name).visitor_id
             return WebVisitor.objects.get(pk=visitor).contact_id
 
-    assert (await look_and_decide("refuse")).status_code == 302
-    assert await linked_to() != ana.pk, "refusing links nothing"
-
     outsider = await database_sync_to_async(Client)(**host(alpha.creator))
     assert (await look_and_decide("link", outsider)).status_code == 400, "only the signed-in person decides"
     assert await linked_to() != ana.pk
 
+    assert (await look_and_decide("refuse")).status_code == 302
+    assert (await look_and_decide("link")).status_code == 302
+    assert await linked_to() != ana.pk, "a refusal is final: the same request cannot be confirmed afterwards"
+
+    # The person asks again from that window, and this time says yes.
+    socket = Socket(alpha.creator, f"/ws/chat/{widget.key}/", origin=SITE)
+    assert await socket.open()
+    await socket.hello(token=token)
+    await socket.send({"type": "identify", "email": "ana@example.com"})
+    await socket.receive_until("identify_sent")
+    await socket.close()
+    _, response = await open_link_in_victims_browser(alpha)
+    link_page = response["Location"]
     assert (await look_and_decide("link")).status_code == 302
     assert await linked_to() == ana.pk
     again = Socket(alpha.creator, f"/ws/chat/{widget.key}/", origin=SITE)
@@ -221,3 +231,17 @@ async def test_the_browser_that_asked_opening_its_own_link_is_linked_without_a_q
     response, linked, moved = await same_browser()
     assert response["Location"] == "/app/"
     assert linked == ana.pk and moved
+
+
+async def test_a_window_that_wrote_nothing_is_shown_as_nothing_to_recognise(alpha):
+    await victim(alpha)
+    widget = await database_sync_to_async(widget_for)(alpha.creator, [SITE])
+    socket = Socket(alpha.creator, f"/ws/chat/{widget.key}/", origin=SITE)
+    assert await socket.open()
+    await socket.hello()
+    await socket.send({"type": "identify", "email": "ana@example.com"})
+    await socket.receive_until("identify_sent")
+    await socket.close()
+    browser, response = await open_link_in_victims_browser(alpha)
+    page = await database_sync_to_async(browser.get)(response["Location"])
+    assert "has not written anything yet" in page.content.decode()

@@ -39,13 +39,29 @@ def test_it_asks_for_the_code_on_the_token_endpoint(alpha):
     client = Client(**host(alpha.creator))
     missing = token(client, alpha.owner.email)
     assert missing.status_code == 401
-    assert missing.json()["error"]["code"] == "mfa_required"
+    assert missing.json()["error"]["code"] == "invalid_credentials"
+    assert "code" in missing.json()["error"]["message"], "the one answer says a code may be needed"
     wrong = token(client, alpha.owner.email, code="000000" if current_code(secret) != "000000" else "111111")
-    assert wrong.json()["error"]["code"] == "mfa_required"
+    assert wrong.status_code == 401
+    assert wrong.json()["error"]["code"] == "invalid_credentials"
     code = current_code(secret)
     assert token(client, alpha.owner.email, code=code).status_code == 200
     replayed = token(Client(**host()), alpha.owner.email, code=code)
     assert replayed.status_code == 401, "a code works once, on any host"
+
+
+def test_a_missing_or_wrong_code_answers_exactly_like_a_wrong_password(alpha):
+    secret = turn_on_totp(alpha.owner)
+    wrong_code = "000000" if current_code(secret) != "000000" else "111111"
+    answers = [
+        token(Client(**host(alpha.creator)), alpha.owner.email, password="wrong"),
+        token(Client(**host(alpha.creator)), alpha.owner.email, password="wrong", code=wrong_code),
+        token(Client(**host(alpha.creator)), alpha.owner.email),
+        token(Client(**host(alpha.creator)), alpha.owner.email, code=wrong_code),
+    ]
+    shapes = {(a.status_code, a.content, a.get("WWW-Authenticate")) for a in answers}
+    assert len(shapes) == 1, shapes
+    assert answers[0].status_code == 401
 
 
 def test_it_says_nothing_about_two_factor_until_the_password_is_right(alpha, beta):
