@@ -23,19 +23,24 @@ from tenants.models import ApiKey
 logger = logging.getLogger(__name__)
 
 
-class CacheOutageTolerantThrottle(SimpleRateThrottle):
+class FailsOpenByClientIp:
     """With the cache down, let requests through rather than fail them: the API keeps answering
-    (the chat keeps working through a Redis outage) and limits come back with the cache."""
+    (the chat keeps working through a Redis outage) and limits come back with the cache. The client
+    is identified by the platform's one client-IP rule (NUM_PROXIES), never by a header alone."""
 
     def allow_request(self, request: Request, view: Any) -> bool:
         try:
-            return super().allow_request(request, view)
+            return super().allow_request(request, view)  # type: ignore[misc]
         except RedisError as exc:
             logger.warning("rate limit not checked, cache unavailable: %s", type(exc).__name__)
             return True
 
     def get_ident(self, request: Request) -> str:
         return client_ip(request._request)
+
+
+class CacheOutageTolerantThrottle(FailsOpenByClientIp, SimpleRateThrottle):
+    pass
 
 
 class PerCredentialThrottle(CacheOutageTolerantThrottle):
@@ -58,19 +63,9 @@ class PerIpThrottle(CacheOutageTolerantThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-class PlatformScopedRateThrottle(ScopedRateThrottle):
+class PlatformScopedRateThrottle(FailsOpenByClientIp, ScopedRateThrottle):
     """`throttle_scope` budgets per client IP that every host shares (token, refresh, sign-up)."""
 
     @property
     def cache(self) -> BaseCache:  # type: ignore[override]
         return caches["limits"]
-
-    def get_ident(self, request: Request) -> str:
-        return client_ip(request._request)
-
-    def allow_request(self, request: Request, view: Any) -> bool:
-        try:
-            return super().allow_request(request, view)
-        except RedisError as exc:
-            logger.warning("rate limit not checked, cache unavailable: %s", type(exc).__name__)
-            return True

@@ -21,6 +21,8 @@ from django.core.cache import caches
 from django.http import HttpRequest
 from redis.exceptions import RedisError
 
+from tenants.limits import client_ip_from
+
 logger = logging.getLogger(__name__)
 Clock = Callable[[], float]
 
@@ -42,13 +44,11 @@ class Budget:
 
 def client_ip(request: HttpRequest) -> str:
     """The same rule DRF applies with REST_FRAMEWORK["NUM_PROXIES"], for every limit we keep."""
-    proxies = settings.NUM_PROXIES
-    if proxies > 0:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        forwarded = [part for part in forwarded if part]
-        if forwarded:
-            return forwarded[-min(proxies, len(forwarded))]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    return client_ip_from(
+        remote=request.META.get("REMOTE_ADDR", ""),
+        forwarded=[request.META.get("HTTP_X_FORWARDED_FOR", "")],
+        proxies=settings.NUM_PROXIES,
+    )
 
 
 def _ident(value: str) -> str:
