@@ -71,7 +71,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     except services.TooManyLinks as exc:
         context = {"error": _("Too many links asked for. Try again later.")}
         response = render(request, "conversations/app_sign_in.html", context, status=429)
-        response["Retry-After"] = str(exc.retry_after)
+        response["Retry-After"] = str(exc.wait)
         return response
     return render(request, "conversations/app_sign_in.html", {"sent_to": email})
 

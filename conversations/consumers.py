@@ -351,7 +351,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         except services.TooManyLinks as exc:
             await self.error(
-                "rate_limited", _("Too many sign-in links asked for. Try again later."), retry_after=exc.retry_after
+                "rate_limited", _("Too many sign-in links asked for. Try again later."), retry_after=exc.wait
             )
             return
         await self.send_json({"type": "identify_sent", "email": email.strip().lower()})

@@ -30,6 +30,7 @@ from conversations.push import EndpointRefused, push_target
 from conversations.realtime import publish_on_commit
 from conversations.selectors import parsed_uuid
 from knowledge.answering import Answer, Person, Turn, Voice, answer_stream
+from tenants.auth_limits import TooManyAttempts
 from tenants.limits import limit_wait_seconds
 
 logger = logging.getLogger(__name__)
@@ -50,12 +51,8 @@ class LinkInvalid(Exception):
     """A sign-in link that is forged, expired or already used."""
 
 
-class TooManyLinks(Exception):
-    """Sign-in links are limited, so the form cannot be used to flood an inbox; args[0] is the wait."""
-
-    @property
-    def retry_after(self) -> int:
-        return int(self.args[0]) if self.args and isinstance(self.args[0], int) else 3600
+class TooManyLinks(TooManyAttempts):
+    """Sign-in links are limited, so the form cannot be used to flood an inbox; `wait` says how long."""
 
 
 def normalize_contact_reference(*, external_id: str = "", email: str = "", phone: str = "") -> dict[str, str]:

@@ -10,7 +10,6 @@ X-Forwarded-For; a header the client writes itself never picks its own budget.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -21,7 +20,7 @@ from django.core.cache import caches
 from django.http import HttpRequest
 from redis.exceptions import RedisError
 
-from tenants.limits import client_ip_from
+from tenants.limits import client_ip_from, limit_key_digest
 
 logger = logging.getLogger(__name__)
 Clock = Callable[[], float]
@@ -51,14 +50,9 @@ def client_ip(request: HttpRequest) -> str:
     )
 
 
-def _ident(value: str) -> str:
-    # Addresses are personal data: keep only a digest of them in Redis.
-    return hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
-
-
 def _keys(budget: Budget, ident: str, now: float) -> tuple[str, str]:
     window = int(now // budget.window_seconds)
-    base = f"auth:{budget.scope}:{_ident(ident)}"
+    base = f"auth:{budget.scope}:{limit_key_digest(ident)}"
     return f"{base}:{window}", f"{base}:{window - 1}"
 
 

@@ -17,14 +17,18 @@ from redis.exceptions import RedisError
 logger = logging.getLogger(__name__)
 
 
+def limit_key_digest(value: str) -> str:
+    """Addresses, accounts and IPs are personal data: Redis keys hold only a digest of them."""
+    return hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
+
+
 def limit_wait_seconds(
     *, scope: str, ident: str, limit: int, window_seconds: int, clock: Callable[[], float] = time.time
 ) -> int:
     """Count one more attempt; 0 while within `limit` per window, else the seconds until it resets."""
     now = clock()
     window = int(now // window_seconds)
-    # Addresses and IPs are personal data: Redis holds only a digest of them.
-    key = f"{scope}:{hashlib.sha256(ident.strip().lower().encode()).hexdigest()[:32]}:{window}"
+    key = f"{scope}:{limit_key_digest(ident)}:{window}"
     limits = caches["limits"]
     try:
         limits.add(key, 0, window_seconds + 60)
