@@ -263,16 +263,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
     def _receive(self, text: str, client_id: str | None) -> tuple[int, Any, str, Any]:
         """One trip to the database thread: the person's rate limit, then the message stored (and, when new
         and the AI answers, claimed for the reply). Returns (wait, payload, handler, claimed message)."""
-        if self.contact_id is None:  # another tab of this browser may have written already
-            known = services.web_contact_find(identity=self.identity)
-            self.contact_id = known.pk if known is not None else None
         widget_key = self.widget.key if self.widget else f"app:{self.schema}"
         wait = anonymous_chat_wait_seconds(
             client_ip=self.client_ip, widget_key=widget_key, new_visitor=self.contact_id is None
         )
         if wait:
             return wait, None, "", None
-        if self.contact_id is None:  # this browser's first real message: now it becomes a contact
+        if self.contact_id is None:  # this browser's first real message (here, or in another tab)
             self.contact_id = services.web_contact_resolve(identity=self.identity).pk
         wait = end_user_wait_seconds(self.contact_id)
         if wait:

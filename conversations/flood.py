@@ -13,7 +13,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.cache import cache
 
-from tenants.limits import client_ip_from, limit_wait_seconds
+from tenants.limits import Limit, client_ip_from, limits_wait_seconds
 
 
 class FrameBucket:
@@ -52,17 +52,14 @@ def scope_client_ip(scope: dict) -> str:
 def anonymous_chat_wait_seconds(*, client_ip: str, widget_key: str, new_visitor: bool) -> int:
     """0 if one more message may be stored now. Holds an IP (every visitor behind it) and a widget
     to their own budgets, across creators' hosts, so a stream of fresh visitors gets nowhere."""
-    checks = [
-        ("chat-ip-messages", client_ip, settings.CHAT_IP_MESSAGES_PER_MINUTE, 60),
-        ("chat-widget-messages", widget_key, settings.CHAT_WIDGET_MESSAGES_PER_MINUTE, 60),
+    client_ip, widget_key = client_ip or "unknown", widget_key or "unknown"
+    limits = [
+        Limit("chat-ip-messages", client_ip, settings.CHAT_IP_MESSAGES_PER_MINUTE, 60),
+        Limit("chat-widget-messages", widget_key, settings.CHAT_WIDGET_MESSAGES_PER_MINUTE, 60),
     ]
     if new_visitor:
-        checks += [
-            ("chat-new-visitors-ip", client_ip, settings.CHAT_NEW_VISITORS_PER_IP_PER_HOUR, 3600),
-            ("chat-new-visitors-widget", widget_key, settings.CHAT_NEW_VISITORS_PER_WIDGET_PER_HOUR, 3600),
+        limits += [
+            Limit("chat-new-visitors-ip", client_ip, settings.CHAT_NEW_VISITORS_PER_IP_PER_HOUR, 3600),
+            Limit("chat-new-visitors-widget", widget_key, settings.CHAT_NEW_VISITORS_PER_WIDGET_PER_HOUR, 3600),
         ]
-    for scope, ident, limit, window in checks:
-        wait = limit_wait_seconds(scope=scope, ident=ident or "unknown", limit=limit, window_seconds=window)
-        if wait:
-            return wait
-    return 0
+    return limits_wait_seconds(limits)

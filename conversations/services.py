@@ -31,7 +31,7 @@ from conversations.realtime import publish_on_commit
 from conversations.selectors import parsed_uuid
 from knowledge.answering import Answer, Person, Turn, Voice, answer_stream
 from tenants.auth_limits import TooManyAttempts
-from tenants.limits import limit_wait_seconds
+from tenants.limits import Limit, limits_wait_seconds
 
 logger = logging.getLogger(__name__)
 PHONE = re.compile(r"^\+?[0-9]{6,15}$")
@@ -665,16 +665,22 @@ def magic_link_send(
     Limited per address, per IP and per creator, across every creator's host, so the form and the
     widget cannot be used to flood an inbox or relay spam."""
     email = normalize_contact_reference(email=email)["email"]
-    for scope, ident, limit in (
-        ("sign-in-links-ip", client_ip or "unknown", settings.SIGN_IN_LINKS_PER_IP_PER_HOUR),
-        ("sign-in-links-creator", connection.schema_name, settings.SIGN_IN_LINKS_PER_CREATOR_PER_HOUR),
-        # Per creator and address: a stranger spending one address's budget on one coach's widget
-        # cannot lock that person out of every other coach.
-        ("sign-in-links-address", f"{connection.schema_name}:{email}", settings.SIGN_IN_LINKS_PER_ADDRESS_PER_HOUR),
-    ):
-        wait = limit_wait_seconds(scope=scope, ident=ident, limit=limit, window_seconds=3600)
-        if wait:
-            raise TooManyLinks(wait)
+    wait = limits_wait_seconds(
+        [
+            Limit("sign-in-links-ip", client_ip or "unknown", settings.SIGN_IN_LINKS_PER_IP_PER_HOUR, 3600),
+            Limit("sign-in-links-creator", connection.schema_name, settings.SIGN_IN_LINKS_PER_CREATOR_PER_HOUR, 3600),
+            # Per creator and address: a stranger spending one address's budget on one coach's widget
+            # cannot lock that person out of every other coach.
+            Limit(
+                "sign-in-links-address",
+                f"{connection.schema_name}:{email}",
+                settings.SIGN_IN_LINKS_PER_ADDRESS_PER_HOUR,
+                3600,
+            ),
+        ]
+    )
+    if wait:
+        raise TooManyLinks(wait)
     token = magic_link_token(schema=connection.schema_name, email=email, visitor_id=visitor_id)
     link = f"{base_url}/app/auth/{token}/"
     name = " ".join(str(creator_name).split())[:60]  # a header: no newlines, no essays
