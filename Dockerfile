@@ -19,6 +19,8 @@ COPY requirements-nodeps.txt .
 RUN pip install -r requirements.txt && pip install --no-deps -r requirements-nodeps.txt
 
 COPY --chown=compa:compa . .
+# Django reads compiled .mo catalogues; they are build output, compiled in Python (no gettext here).
+RUN python -m config.translations --force
 # collectstatic needs settings but no services: a random throwaway key, never kept, is enough at build time.
 RUN DJANGO_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(50))') DRAMATIQ_BROKER_URL=stub:// \
     python manage.py collectstatic --noinput -v0

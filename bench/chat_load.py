@@ -56,7 +56,7 @@ def seed_library(creator) -> str:
     """A few notes, ingested now, and a widget; returns the widget key."""
     from django_tenants.utils import tenant_context
 
-    from conversations.selectors import widget_first
+    from conversations.services import widget_ensure
     from knowledge.services import document_ingest, note_create
 
     notes = {
@@ -69,7 +69,7 @@ def seed_library(creator) -> str:
         for title, text in notes.items():
             document, _ = note_create(title=title, text=text)
             document_ingest(document_id=str(document.pk))
-        return widget_first().key
+        return widget_ensure().key
 
 
 QUESTIONS = [

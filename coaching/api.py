@@ -10,9 +10,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from coaching.models import CheckupQuestion, Persona
-from coaching.selectors import persona_get
-from coaching.services import checkup_question_add, checkup_run, persona_update
+from coaching.models import CheckupQuestion
+from coaching.selectors import checkup_question_get, checkup_questions_list
+from coaching.services import checkup_question_add, checkup_question_delete, checkup_run
+from conversations.models import Persona
+from conversations.selectors import persona_get
+from conversations.services.persona import persona_update
 from tenants.permissions import ContentPermissions, requires
 from tenants.roles import Capability
 
@@ -41,29 +44,34 @@ class PersonaApi(ContentPermissions, APIView):
         return Response(PersonaSerializer(persona).data)
 
 
-class CheckupQuestionSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="public_id", read_only=True)
+class CheckupQuestionIn(serializers.Serializer):
+    question = serializers.CharField(max_length=500)
     required_facts = serializers.ListField(child=serializers.CharField(max_length=200), max_length=20)
+
+
+class CheckupQuestionOut(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    required_facts = serializers.ListField(child=serializers.CharField())
 
     class Meta:
         model = CheckupQuestion
         fields = ["id", "question", "required_facts", "created_at"]
-        read_only_fields = ["id", "created_at"]
+        read_only_fields = fields
 
 
 class CheckupQuestionsApi(ContentPermissions, generics.ListAPIView):
-    serializer_class = CheckupQuestionSerializer
+    serializer_class = CheckupQuestionOut
     ordering_fields = ["created_at"]
     ordering = ["created_at"]
 
     def get_queryset(self) -> QuerySet:
-        return CheckupQuestion.objects.all()
+        return checkup_questions_list()
 
-    @extend_schema(request=CheckupQuestionSerializer, responses={201: CheckupQuestionSerializer})
+    @extend_schema(request=CheckupQuestionIn, responses={201: CheckupQuestionOut})
     def post(self, request: Request) -> Response:
-        data = CheckupQuestionSerializer(data=request.data)
+        data = CheckupQuestionIn(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(CheckupQuestionSerializer(checkup_question_add(**data.validated_data)).data, status=201)
+        return Response(CheckupQuestionOut(checkup_question_add(**data.validated_data)).data, status=201)
 
 
 class CheckupQuestionApi(APIView):
@@ -71,9 +79,10 @@ class CheckupQuestionApi(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, question_id: uuid.UUID) -> Response:
-        deleted, _ = CheckupQuestion.objects.filter(public_id=question_id).delete()
-        if not deleted:
+        question = checkup_question_get(question_id)
+        if question is None:
             raise Http404("No such check-up question.")
+        checkup_question_delete(question=question)
         return Response(status=204)
 
 

@@ -1,6 +1,6 @@
 from django import forms
 
-from coaching.models import Persona
+from conversations.models import Persona
 
 
 class PersonaForm(forms.ModelForm):

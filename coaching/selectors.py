@@ -1,9 +1,15 @@
 from __future__ import annotations
 
-from coaching.models import Persona
+import uuid
+
+from django.db.models import QuerySet
+
+from coaching.models import CheckupQuestion
 
 
-def persona_get() -> Persona:
-    """The current schema's persona; every creator schema holds exactly one (see migration 0002)."""
-    persona = Persona.objects.order_by("pk").first()
-    return persona if persona is not None else Persona.objects.create()
+def checkup_questions_list() -> QuerySet[CheckupQuestion]:
+    return CheckupQuestion.objects.all()
+
+
+def checkup_question_get(public_id: uuid.UUID) -> CheckupQuestion | None:
+    return CheckupQuestion.objects.filter(public_id=public_id).first()

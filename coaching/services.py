@@ -3,29 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.utils import timezone
 
-from coaching.models import CheckupQuestion, Persona
-from coaching.selectors import persona_get
-from tenants.models import Creator, User
-
-PERSONA_FIELDS = ("coach_name", "voice", "rules", "greeting")
-
-
-def persona_update(*, editor: User, **changes: str) -> Persona:
-    unknown = set(changes) - set(PERSONA_FIELDS)
-    if unknown:
-        raise ValueError(f"not persona fields: {sorted(unknown)}")
-    with transaction.atomic():
-        persona = persona_get()
-        for field, value in changes.items():
-            setattr(persona, field, value.strip() if isinstance(value, str) else value)
-        persona.updated_at = timezone.now()
-        persona.updated_by_email = editor.email
-        persona.full_clean()
-        persona.save()
-    return persona
+from coaching.models import CheckupQuestion
+from conversations.selectors import persona_get
+from tenants.models import Creator
 
 
 def checkup_question_add(*, question: str, required_facts: list[str]) -> CheckupQuestion:
@@ -35,6 +16,10 @@ def checkup_question_add(*, question: str, required_facts: list[str]) -> Checkup
     if not facts:
         raise ValidationError({"required_facts": "List at least one fact the answer must contain."})
     return CheckupQuestion.objects.create(question=question.strip()[:500], required_facts=facts[:20])
+
+
+def checkup_question_delete(*, question: CheckupQuestion) -> None:
+    question.delete()
 
 
 def checkup_run() -> dict[str, Any]:
@@ -67,10 +52,11 @@ def creator_purge(*, creator: Creator) -> dict[str, Any]:
     from django.conf import settings
 
     from knowledge import vectors
+    from knowledge.models import creator_media_dir
     from tenants.services import creator_delete
 
     vectors.drop_collection_if_exists(creator.schema_name)
-    media = settings.MEDIA_ROOT / "creators" / creator.schema_name
+    media = settings.MEDIA_ROOT / creator_media_dir(creator.schema_name)
     shutil.rmtree(media, ignore_errors=True)
     creator_delete(creator=creator)
     return {"slug": creator.slug, "schema": creator.schema_name, "media": str(media)}

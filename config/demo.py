@@ -19,10 +19,10 @@ DEMO_SLUG = "demo"
 DEMO_CONTENT = Path(__file__).resolve().parent / "demo_content"
 
 
-def _account(email: str, password: str, **extra: bool) -> User:
+def _account(email: str, password: str, name: str = "", **extra: bool) -> User:
     user = User.objects.filter(email=email).first()
     if user is None:
-        user = User.objects.create_user(email=email, password=password, **extra)
+        user = User.objects.create_user(email=email, password=password, first_name=name, **extra)
     else:
         user.set_password(password)
         user.save(update_fields=["password"])
@@ -47,7 +47,8 @@ def demo_password() -> str:
 def demo_seed() -> list[str]:
     """Idempotent: re-running resets the demo passwords to the printed ones."""
     password = demo_password()
-    owner = _account(f"coach@{DEMO_SLUG}.{settings.PLATFORM_DOMAIN}", password)
+    # A name, so clients see "Lucía from the team joined", not the local part of an address.
+    owner = _account(f"coach@{DEMO_SLUG}.{settings.PLATFORM_DOMAIN}", password, name="Lucía")
     staff = _account(f"staff@{settings.PLATFORM_DOMAIN}", password, is_staff=True, is_superuser=True)
     creator = Creator.objects.filter(slug=DEMO_SLUG).first()
     if creator is None:
@@ -68,9 +69,9 @@ def demo_seed() -> list[str]:
 
 def demo_widget_allow(origin: str) -> None:
     """The demo creator's widget may be embedded by the public host, where /demo-site/ shows it."""
-    from conversations.selectors import widget_first
+    from conversations.services import widget_ensure
 
-    widget = widget_first()
+    widget = widget_ensure()
     if origin not in widget.allowed_origins:
         widget.allowed_origins = [*widget.allowed_origins, origin]
         widget.save(update_fields=["allowed_origins"])

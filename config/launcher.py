@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -18,12 +19,61 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+from config.translations import catalogues_compile
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
 def log(message: str) -> None:
     print(f"[compa] {message}", flush=True)
+
+
+class StopRequested(Exception):
+    """Ctrl-C or SIGTERM before the process manager runs: unwinds through the services' clean-up."""
+
+
+def stop_on_signals() -> None:
+    """SIGTERM's default action kills the launcher on the spot, leaving the embedded PostgreSQL,
+    Redis and Chroma running: raise instead, so every `with` block stops what it started. A second
+    signal while stopping is only noted, so it cannot cut a clean-up short."""
+
+    def stop(signum: int, frame: object) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda signum, frame: log("already stopping"))
+        raise StopRequested(signal.Signals(signum).name)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, stop)
+
+
+def port_check(host: str, port: int, *, what: str, variable: str) -> None:
+    """Fail before starting a server that would die on its bind. uvicorn (with several workers)
+    logs only "Address already in use", without the port, so the message here names it and the
+    variable that changes it."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        # As the servers do: a port whose last connections are still in TIME_WAIT is free.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise SystemExit(
+                f"[compa] port {port} on {host} is not free for {what} ({exc.strerror}). "
+                f"Stop what uses it, or set {variable} to another port."
+            ) from exc
+
+
+def free_port(host: str, *, avoid: set[int]) -> int:
+    """A port the system has just found free, for an embedded server nobody connects to by hand.
+
+    A fixed default (Chroma's was 8100) collides with a PORT chosen for the web server.
+    """
+    while True:
+        with socket.socket() as sock:
+            sock.bind((host, 0))
+            port = sock.getsockname()[1]
+        if port not in avoid:
+            return port
 
 
 @contextlib.contextmanager
@@ -44,12 +94,15 @@ def embedded_postgres(var_dir: Path, database: str) -> Iterator[str]:
         server.cleanup()
 
 
-def wait_until(probe, what: str, timeout: float = 30.0) -> None:  # noqa: ANN001
+def wait_until(probe, what: str, timeout: float = 30.0, process: subprocess.Popen | None = None) -> None:  # noqa: ANN001
+    """Poll until ready; a server that exits while starting (a taken port) fails at once, not at the timeout."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with contextlib.suppress(Exception):
             if probe():
                 return
+        if process is not None and process.poll() is not None:
+            raise SystemExit(f"[compa] {what} exited while starting (exit code {process.returncode})")
         time.sleep(0.1)
     raise SystemExit(f"[compa] {what} did not become ready within {timeout:.0f}s")
 
@@ -92,6 +145,7 @@ def embedded_chroma(var_dir: Path, port: int) -> Iterator[str]:
     chroma_dir = var_dir / "chroma"
     chroma_dir.mkdir(parents=True, exist_ok=True)
     url = f"http://127.0.0.1:{port}"
+    port_check("127.0.0.1", port, what="the Chroma server", variable="CHROMA_PORT")
     log(f"starting Chroma server at {url} (data in {chroma_dir})")
     with open(var_dir / "chroma.log", "ab") as chroma_log:
         process = subprocess.Popen(
@@ -102,7 +156,8 @@ def embedded_chroma(var_dir: Path, port: int) -> Iterator[str]:
         )
     try:
         heartbeat = f"{url}/api/v2/heartbeat"  # always http on loopback, built above
-        wait_until(lambda: urllib.request.urlopen(heartbeat, timeout=1).status == 200, "Chroma")  # noqa: S310
+        what = f"Chroma on port {port} (see {var_dir / 'chroma.log'})"
+        wait_until(lambda: urllib.request.urlopen(heartbeat, timeout=1).status == 200, what, process=process)  # noqa: S310
         yield url
     finally:
         stop_process(process, "Chroma server")
@@ -118,10 +173,20 @@ def services(var_dir: Path, *, chroma: bool, database: str) -> Iterator[dict[str
         if not os.environ.get("REDIS_URL"):
             env["REDIS_URL"] = stack.enter_context(embedded_redis(var_dir))
         if chroma and not os.environ.get("CHROMA_URL"):
-            port = int(os.environ.get("CHROMA_PORT", "8100"))
-            env["CHROMA_URL"] = stack.enter_context(embedded_chroma(var_dir, port))
+            env["CHROMA_URL"] = stack.enter_context(embedded_chroma(var_dir, chroma_port()))
         os.environ.update(env)
         yield env
+
+
+def chroma_port() -> int:
+    """CHROMA_PORT when given (honoured as is), else any free port but the web server's."""
+    web_port = int(os.environ.get("PORT", "8000"))
+    if not os.environ.get("CHROMA_PORT"):
+        return free_port("127.0.0.1", avoid={web_port})
+    port = int(os.environ["CHROMA_PORT"])
+    if port == web_port:
+        raise SystemExit(f"[compa] CHROMA_PORT and PORT are both {port}: leave CHROMA_PORT unset, or choose another.")
+    return port
 
 
 def manage(*args: str) -> None:
@@ -129,11 +194,32 @@ def manage(*args: str) -> None:
 
 
 def run_platform(var_dir: Path) -> int:
+    """Serve until Ctrl-C or SIGTERM, then stop everything and exit 0: asking it to stop is no failure.
+
+    make reports any other exit status as an error ("Error 143"), which reads as a crash.
+    """
+    from honcho.manager import SIGNALS
+
+    stop_on_signals()
+    try:
+        returncode = serve(var_dir)
+    except StopRequested as stop:
+        log(f"{stop} received")
+        returncode = 0
+    # honcho answers a stop signal with 128 + its number, as a shell would.
+    if returncode in {details["rc"] for details in SIGNALS.values()}:
+        returncode = 0
+    log("Compañero stopped." if returncode == 0 else f"Compañero stopped: a process exited with code {returncode}.")
+    return returncode
+
+
+def serve(var_dir: Path) -> int:
     from honcho.manager import Manager
 
     port = os.environ.setdefault("PORT", "8000")
     host = os.environ.get("HOST", "127.0.0.1")
     os.environ.setdefault("PUBLIC_PORT", port)
+    port_check(host, int(port), what="the web server", variable="PORT")
     with services(var_dir, chroma=True, database="compa"):
         log("migrating and seeding")
         manage("bootstrap_platform", "--demo")
@@ -197,6 +283,8 @@ def main() -> int:
     var_dir.mkdir(parents=True, exist_ok=True)
     os.environ["COMPA_VAR_DIR"] = str(var_dir)
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    if args.command in ("run", "test"):
+        catalogues_compile()  # Django reads only .mo files, and this machine may lack msgfmt.
     if args.command == "run":
         return run_platform(var_dir)
     if args.command == "bench":

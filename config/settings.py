@@ -11,6 +11,7 @@ import secrets
 import tempfile
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
@@ -159,8 +160,14 @@ MIDDLEWARE = [
     "config.content_security.ContentSecurityPolicyMiddleware",
     # ETags on every GET (API reads included) and 304 for a matching If-None-Match.
     "django.middleware.http.ConditionalGetMiddleware",
+    # Static files stream asynchronously under ASGI (no whole-file read, no warning per response).
+    "config.streaming.AsyncStreamingMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language a person chose (the django_language cookie set by /i18n/setlang/), else their
+    # browser's Accept-Language, else LANGUAGE_CODE. After the tenant (the host is resolved) and
+    # before CommonMiddleware, as Django asks.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -357,6 +364,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # A memory's kind appears in MemoryIn and MemoryOut: one enum, named as before they were split.
+    "ENUM_NAME_OVERRIDES": {"MemoryKindEnum": "conversations.models.ContactMemory.Kind"},
 }
 # How long an answer to a POST with an Idempotency-Key is kept for replay.
 IDEMPOTENCY_KEY_SECONDS = env_int("IDEMPOTENCY_KEY_SECONDS", 24 * 3600)
@@ -376,8 +385,19 @@ SIMPLE_JWT = {
 HANDOFF_MAX_AGE_SECONDS = env_int("HANDOFF_MAX_AGE_SECONDS", 120)
 INVITATION_MAX_AGE_DAYS = env_int("INVITATION_MAX_AGE_DAYS", 7)
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# Named in their own language: a person looks for the one they read.
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
+# A new creator's time zone until an owner changes it; schedules and day boundaries follow it.
+CREATOR_DEFAULT_TIME_ZONE = env_str("CREATOR_DEFAULT_TIME_ZONE", "UTC")
+try:
+    ZoneInfo(CREATOR_DEFAULT_TIME_ZONE)
+except (ValueError, ZoneInfoNotFoundError) as exc:
+    raise ImproperlyConfigured(
+        f"CREATOR_DEFAULT_TIME_ZONE must be an IANA time zone such as Europe/Madrid, got {CREATOR_DEFAULT_TIME_ZONE!r}"
+    ) from exc
 USE_I18N = True
 USE_TZ = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -478,6 +498,24 @@ KNOWLEDGE_STALE_PROCESSING_SECONDS = env_int("KNOWLEDGE_STALE_PROCESSING_SECONDS
 EMBEDDING_BACKEND = env_str("EMBEDDING_BACKEND", "e5-small-q4")
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 CONVERSATION_WINDOW = env_int("CONVERSATION_WINDOW", 10)
+# The outlets people reach the coach through: each a package under conversations/outlets/ (or an
+# app above) exposing `outlet`. Adding one is a folder and a line here.
+CONVERSATION_OUTLETS = ["conversations.outlets.web", "conversations.outlets.app", "conversations.outlets.api"]
+# Every inbound message runs through these stages, in order (docs/architecture.md). An app above
+# conversations adds its own (coaching reads a check-in answer before the reply) without
+# conversations importing it. Stages from `produce_reply` on answer the message.
+CONVERSATION_TURN_STAGES = [
+    "conversations.services.turns.identify_contact",
+    "conversations.services.turns.limit_person",
+    "conversations.services.turns.find_conversation",
+    "conversations.services.turns.drop_duplicate",
+    "conversations.services.turns.check_consent",
+    "conversations.services.turns.store_message",
+    "conversations.services.turns.check_takeover",
+    "conversations.services.turns.produce_reply",
+    "conversations.services.turns.format_reply",
+    "conversations.services.turns.deliver_reply",
+]
 OLLAMA_MODEL = env_str("OLLAMA_MODEL", "mistral")
 OLLAMA_MAX_TOKENS = env_int("OLLAMA_MAX_TOKENS", 512)
 OLLAMA_TIMEOUT_SECONDS = float(env_str("OLLAMA_TIMEOUT_SECONDS", "30"))

@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from config.content_security import api_reference_policy
 from config.health import healthz
-from config.views import demo_site
+from config.views import demo_site, favicon
 from tenants import api as tenants_api
 from tenants import views as tenants_views
 
@@ -28,8 +28,11 @@ admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-a
 urlpatterns = [
     path("", tenants_views.landing, name="landing"),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("demo-site/", demo_site, name="demo-site"),
     path("accounts/", include("allauth.urls")),
+    # set_language: POST language=es (and next=) stores the choice in the django_language cookie.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("hub/", tenants_views.hub_home_public, name="hub-home"),
     path("hub/open/<slug:slug>/", tenants_views.hub_handoff_public, name="hub-open"),
     path("admin/", admin.site.urls),

@@ -10,6 +10,7 @@ from coaching import api as coaching_api
 from coaching import views as coaching_views
 from config.content_security import api_reference_policy
 from config.health import healthz
+from config.views import favicon
 from conversations import api as conversations_api
 from conversations import companion_views
 from conversations import views as conversations_views
@@ -105,21 +106,53 @@ hub = [
     path("handoff/", tenants_views.hub_handoff, name="hub-handoff"),
     path("persona/", coaching_views.persona, name="hub-persona"),
     path("checkup/", coaching_views.checkup, name="hub-checkup"),
+    path("checkup/run/", coaching_views.run_checkup, name="hub-checkup-run"),
+    path("checkup/questions/", coaching_views.add_checkup_question, name="hub-checkup-question-add"),
     path("analytics/", analytics_views.overview, name="hub-analytics"),
     path("knowledge/", knowledge_views.library, name="hub-knowledge"),
     path("knowledge/status.json", knowledge_views.library_status, name="hub-knowledge-status"),
     path("knowledge/add/", knowledge_views.add_note_or_page, name="hub-knowledge-add"),
     path("knowledge/pinned/", knowledge_views.pinned_answers, name="hub-pinned-answers"),
+    path(
+        "knowledge/pinned/<str:curated_id>/delete/",
+        knowledge_views.pinned_answer_delete,
+        name="hub-pinned-answer-delete",
+    ),
     path("knowledge/settings/", knowledge_views.answer_settings, name="hub-answer-settings"),
     path("knowledge/<str:document_id>/delete/", knowledge_views.delete, name="hub-knowledge-delete"),
     path("widget/", conversations_views.widget_settings, name="hub-widget"),
     path("inbox/", conversations_views.inbox, name="hub-inbox"),
     path("inbox/<str:conversation_id>/", conversations_views.conversation_detail, name="hub-conversation"),
-    path("inbox/<str:conversation_id>/act/", conversations_views.conversation_act, name="hub-conversation-act"),
+    path("inbox/<str:conversation_id>/take-over/", conversations_views.take_over, name="hub-conversation-take-over"),
+    path("inbox/<str:conversation_id>/hand-back/", conversations_views.hand_back, name="hub-conversation-hand-back"),
+    path("inbox/<str:conversation_id>/messages/", conversations_views.send, name="hub-conversation-send"),
+    path(
+        "inbox/<str:conversation_id>/messages/<str:message_id>/rate/",
+        conversations_views.rate,
+        name="hub-message-rate",
+    ),
+    path(
+        "inbox/<str:conversation_id>/messages/<str:message_id>/correct/",
+        conversations_views.correct,
+        name="hub-message-correct",
+    ),
+    path("inbox/<str:conversation_id>/memories/", conversations_views.remember, name="hub-memory-add"),
+    path(
+        "inbox/<str:conversation_id>/memories/<str:memory_id>/",
+        conversations_views.remember,
+        name="hub-memory-save",
+    ),
+    path(
+        "inbox/<str:conversation_id>/memories/<str:memory_id>/forget/",
+        conversations_views.forget,
+        name="hub-memory-forget",
+    ),
     path("team/", tenants_views.team, name="hub-team"),
+    path("settings/", tenants_views.creator_settings, name="hub-settings"),
     path("api-keys/", tenants_views.api_keys, name="hub-api-keys"),
     path("api-keys/<uuid:key_id>/revoke/", tenants_views.api_key_revoke_view, name="hub-api-key-revoke"),
     path("team/<int:membership_id>/", tenants_views.team_member_update, name="hub-team-member"),
+    path("team/<int:membership_id>/remove/", tenants_views.team_member_remove, name="hub-team-member-remove"),
     path(
         "team/invitations/<int:invitation_id>/withdraw/",
         tenants_views.invitation_withdraw,
@@ -144,7 +177,10 @@ companion = [
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="hub-home"), name="creator-home"),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("accounts/", include("allauth.urls")),
+    # set_language: POST language=es (and next=) stores the choice in the django_language cookie.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("hub/", include(hub)),
     path("app/", include(companion)),
     path("widget/<str:key>.js", conversations_views.widget_loader, name="widget-loader"),

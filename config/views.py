@@ -3,8 +3,23 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_safe
+
+FAVICON = "compa/app-icon.svg"
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask every host for /favicon.ico, whatever a page links: a 404 on every page view
+    fills the logs. Sent to the static icon, so its address follows the collected file's hash."""
+    response = HttpResponseRedirect(static(FAVICON))
+    # Not permanent: a browser would keep a hashed address after the icon changes.
+    patch_cache_control(response, public=True, max_age=24 * 60 * 60)
+    return response
 
 
 def demo_site(request: HttpRequest) -> HttpResponse:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import json
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import django_filters
-from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404, StreamingHttpResponse
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
@@ -21,7 +18,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from conversations import services
-from conversations.consumers import REPLY_POOL, reply_in_thread
 from conversations.forms import WidgetForm, origins_clean
 from conversations.models import Contact, ContactMemory, Conversation, Message, Widget
 from conversations.selectors import (
@@ -31,13 +27,18 @@ from conversations.selectors import (
     conversation_for_api,
     conversation_message,
     conversations_for_api,
-    widget_first,
+    widget_get,
+    widgets_list,
 )
+from conversations.services.contacts import ConversationNotFound
+from conversations.services.turns import Turn, turn_intake, turn_run
+from conversations.streaming import ReplyFailed, ReplyFinished, reply_pieces
 from tenants.api_errors import Conflict
 from tenants.api_filters import UtcDateTimeFilter
 from tenants.api_parsers import JSONParser
 from tenants.permissions import ContentPermissions, requires
 from tenants.roles import Capability
+from tenants.scope import creator_schema
 
 # --- Chat ---------------------------------------------------------------------------------------
 
@@ -90,51 +91,45 @@ class ChatApi(APIView):
     def post(self, request: Request) -> Response:
         data = ChatIn(data=request.data)
         data.is_valid(raise_exception=True)
-        contact = services.contact_resolve(**data.validated_data["contact"])
-        conversation_id = data.validated_data.get("conversation")
         try:
-            conversation, reply = services.chat_turn(
-                contact=contact,
-                text=data.validated_data["message"],
-                conversation_id=str(conversation_id) if conversation_id else None,
-            )
-        except services.ConversationNotFound as exc:
+            turn = turn_run(chat_turn_from(data.validated_data))
+        except ConversationNotFound as exc:
             raise Http404("No such conversation for this contact.") from exc
-        return Response(
-            ChatOut({"conversation": conversation.id, "handler": conversation.handler, "reply": reply}).data
-        )
+        conversation = turn.message.conversation
+        handler = Conversation.objects.values_list("handler", flat=True).get(pk=conversation.pk)
+        return Response(ChatOut({"conversation": conversation.id, "handler": handler, "reply": turn.reply}).data)
+
+
+def chat_turn_from(data: dict[str, Any]) -> Turn:
+    conversation_id = data.get("conversation")
+    return Turn(
+        outlet="api",
+        text=data["message"],
+        reference=data["contact"],
+        conversation_id=str(conversation_id) if conversation_id else None,
+        conversation_strict=True,
+    )
 
 
 def sse(event: str, data: dict[str, Any]) -> bytes:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
 
 
-async def reply_events(schema: str, conversation: dict[str, Any], question_id: uuid.UUID) -> AsyncIterator[bytes]:
+async def reply_events(schema: str, turn: Turn) -> AsyncIterator[bytes]:
     """The reply as server-sent events: `conversation`, then `token`s as the model writes, then
-    `message` (the stored reply with its citations) or `handler` when a person answers instead."""
-    yield sse("conversation", conversation)
-    if conversation["handler"] != Conversation.Handler.AI:
+    `done` with the stored reply (its citations), or null when a person answers instead."""
+    conversation = turn.message.conversation
+    yield sse("conversation", {"id": str(conversation.id), "handler": turn.handler})
+    if turn.stop:
         yield sse("done", {"reply": None})
         return
-    loop = asyncio.get_running_loop()
-    pieces: asyncio.Queue[Any] = asyncio.Queue()
-    done = object()
-    future = loop.run_in_executor(
-        REPLY_POOL,
-        functools.partial(reply_in_thread, present=lambda reply: dict(ReplyOut(reply).data)),
-        schema,
-        question_id,
-        lambda piece: loop.call_soon_threadsafe(pieces.put_nowait, piece),
-    )
-    future.add_done_callback(lambda _: loop.call_soon_threadsafe(pieces.put_nowait, done))
-    while (piece := await pieces.get()) is not done:
-        yield sse("token", {"text": piece})
-    try:
-        reply = await future
-    except Exception:
-        yield sse("error", {"code": "reply_failed", "message": "The coach could not answer just now. Try again."})
-        return
-    yield sse("done", {"reply": reply})
+    async for item in reply_pieces(schema, turn, present=lambda reply: dict(ReplyOut(reply).data)):
+        if isinstance(item, ReplyFinished):
+            yield sse("done", {"reply": item.reply})
+        elif isinstance(item, ReplyFailed):
+            yield sse("error", {"code": "reply_failed", "message": "The coach could not answer just now. Try again."})
+        else:
+            yield sse("token", {"text": item})
 
 
 class ChatStreamApi(APIView):
@@ -162,21 +157,11 @@ class ChatStreamApi(APIView):
     def post(self, request: Request) -> StreamingHttpResponse:
         data = ChatIn(data=request.data)
         data.is_valid(raise_exception=True)
-        contact = services.contact_resolve(**data.validated_data["contact"])
-        conversation_id = data.validated_data.get("conversation")
         try:
-            question = services.api_question_receive(
-                contact=contact,
-                text=data.validated_data["message"],
-                conversation_id=str(conversation_id) if conversation_id else None,
-            )
-        except services.ConversationNotFound as exc:
+            turn = turn_intake(chat_turn_from(data.validated_data))
+        except ConversationNotFound as exc:
             raise Http404("No such conversation for this contact.") from exc
-        conversation = question.conversation
-        head = {"id": str(conversation.id), "handler": conversation.handler}
-        response = StreamingHttpResponse(
-            reply_events(connection.schema_name, head, question.pk), content_type="text/event-stream"
-        )
+        response = StreamingHttpResponse(reply_events(creator_schema(), turn), content_type="text/event-stream")
         response["Cache-Control"] = "no-cache"
         response["X-Accel-Buffering"] = "no"
         return response
@@ -366,19 +351,28 @@ class MessageFeedbackApi(APIView):
 # --- Contacts ------------------------------------------------------------------------------------
 
 
-class ContactSerializer(serializers.ModelSerializer):
+class ContactEditIn(serializers.Serializer):
+    """What the team may set on a contact; an empty or null identifier clears it."""
+
     external_id = serializers.CharField(max_length=200, required=False, allow_blank=True, allow_null=True)
     email = serializers.CharField(max_length=254, required=False, allow_blank=True, allow_null=True)
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True, allow_null=True)
     display_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
     tags = serializers.ListField(child=serializers.CharField(max_length=40), max_length=30, required=False)
 
+
+class ContactOut(serializers.ModelSerializer):
+    external_id = serializers.CharField(allow_null=True)
+    email = serializers.CharField(allow_null=True)
+    phone = serializers.CharField(allow_null=True)
+    tags = serializers.ListField(child=serializers.CharField())
+
     class Meta:
         model = Contact
         fields = [
             "id", "external_id", "email", "phone", "display_name", "tags", "anonymous", "created_at", "last_seen_at",
         ]  # fmt: skip
-        read_only_fields = ["id", "anonymous", "created_at", "last_seen_at"]
+        read_only_fields = fields
 
 
 class ContactFilter(django_filters.FilterSet):
@@ -408,7 +402,7 @@ def contact_saved(**fields: Any) -> Contact:
 class ContactsApi(generics.ListAPIView):
     queryset = Contact.objects.none()
     permission_classes = [requires(Capability.ANSWER_CONVERSATIONS)]
-    serializer_class = ContactSerializer
+    serializer_class = ContactOut
     filterset_class = ContactFilter
     ordering_fields = ["created_at", "last_seen_at"]
 
@@ -416,8 +410,8 @@ class ContactsApi(generics.ListAPIView):
         return contacts_list()
 
     @extend_schema(
-        request=ContactSerializer,
-        responses={201: ContactSerializer},
+        request=ContactEditIn,
+        responses={201: ContactOut},
         examples=[
             OpenApiExample(
                 "A client from your booking system",
@@ -427,9 +421,9 @@ class ContactsApi(generics.ListAPIView):
         ],
     )
     def post(self, request: Request) -> Response:
-        data = ContactSerializer(data=request.data)
+        data = ContactEditIn(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(ContactSerializer(contact_saved(**data.validated_data)).data, status=status.HTTP_201_CREATED)
+        return Response(ContactOut(contact_saved(**data.validated_data)).data, status=status.HTTP_201_CREATED)
 
 
 def contact_or_404(contact_id: Any) -> Contact:
@@ -442,16 +436,16 @@ def contact_or_404(contact_id: Any) -> Contact:
 class ContactApi(APIView):
     permission_classes = [requires(Capability.ANSWER_CONVERSATIONS)]
 
-    @extend_schema(responses=ContactSerializer)
+    @extend_schema(responses=ContactOut)
     def get(self, request: Request, contact_id: uuid.UUID) -> Response:
-        return Response(ContactSerializer(contact_or_404(contact_id)).data)
+        return Response(ContactOut(contact_or_404(contact_id)).data)
 
-    @extend_schema(request=ContactSerializer, responses=ContactSerializer)
+    @extend_schema(request=ContactEditIn, responses=ContactOut)
     def patch(self, request: Request, contact_id: uuid.UUID) -> Response:
         contact = contact_or_404(contact_id)
-        data = ContactSerializer(contact, data=request.data, partial=True)
+        data = ContactEditIn(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        return Response(ContactSerializer(contact_saved(contact=contact, **data.validated_data)).data)
+        return Response(ContactOut(contact_saved(contact=contact, **data.validated_data)).data)
 
     @extend_schema(responses={204: None}, description="Delete the person with their conversations and memory.")
     def delete(self, request: Request, contact_id: uuid.UUID) -> Response:
@@ -459,11 +453,16 @@ class ContactApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MemorySerializer(serializers.ModelSerializer):
+class MemoryIn(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ContactMemory.Kind.choices)
+    text = serializers.CharField(max_length=300)
+
+
+class MemoryOut(serializers.ModelSerializer):
     class Meta:
         model = ContactMemory
         fields = ["id", "kind", "text", "source", "created_at", "updated_at"]
-        read_only_fields = ["id", "source", "created_at", "updated_at"]
+        read_only_fields = fields
 
 
 class ContactMemoriesApi(APIView):
@@ -471,20 +470,20 @@ class ContactMemoriesApi(APIView):
 
     permission_classes = [requires(Capability.ANSWER_CONVERSATIONS)]
 
-    @extend_schema(responses=MemorySerializer(many=True))
+    @extend_schema(responses=MemoryOut(many=True))
     def get(self, request: Request, contact_id: uuid.UUID) -> Response:
-        return Response(MemorySerializer(contact_or_404(contact_id).memories.all(), many=True).data)
+        return Response(MemoryOut(contact_or_404(contact_id).memories.all(), many=True).data)
 
     @extend_schema(
-        request=MemorySerializer,
-        responses={201: MemorySerializer},
+        request=MemoryIn,
+        responses={201: MemoryOut},
         examples=[OpenApiExample("A goal", value={"kind": "goal", "text": "Run a 10k in May"}, request_only=True)],
     )
     def post(self, request: Request, contact_id: uuid.UUID) -> Response:
-        data = MemorySerializer(data=request.data)
+        data = MemoryIn(data=request.data)
         data.is_valid(raise_exception=True)
         item = services.memory_save(contact=contact_or_404(contact_id), **data.validated_data)
-        return Response(MemorySerializer(item).data, status=status.HTTP_201_CREATED)
+        return Response(MemoryOut(item).data, status=status.HTTP_201_CREATED)
 
 
 class ContactMemoryApi(APIView):
@@ -497,13 +496,13 @@ class ContactMemoryApi(APIView):
             raise Http404("No such memory.")
         return contact, item
 
-    @extend_schema(request=MemorySerializer, responses=MemorySerializer, description="Correct what the coach keeps.")
+    @extend_schema(request=MemoryIn, responses=MemoryOut, description="Correct what the coach keeps.")
     def patch(self, request: Request, contact_id: uuid.UUID, memory_id: uuid.UUID) -> Response:
         contact, item = self._memory(contact_id, memory_id)
-        data = MemorySerializer(item, data=request.data, partial=True)
+        data = MemoryIn(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         fields = {"kind": item.kind, "text": item.text, **data.validated_data}
-        return Response(MemorySerializer(services.memory_save(contact=contact, item=item, **fields)).data)
+        return Response(MemoryOut(services.memory_save(contact=contact, item=item, **fields)).data)
 
     @extend_schema(responses={204: None}, description="Forget it.")
     def delete(self, request: Request, contact_id: uuid.UUID, memory_id: uuid.UUID) -> Response:
@@ -521,7 +520,7 @@ class ContactTagsApi(APIView):
 
     @extend_schema(
         request=TagsIn,
-        responses=ContactSerializer,
+        responses=ContactOut,
         description="Add tags (existing ones are kept).",
         examples=[OpenApiExample("Enrol in a program", value={"tags": ["program-a"]}, request_only=True)],
     )
@@ -529,16 +528,16 @@ class ContactTagsApi(APIView):
         data = TagsIn(data=request.data)
         data.is_valid(raise_exception=True)
         contact = services.contact_tags_add(contact=contact_or_404(contact_id), tags=data.validated_data["tags"])
-        return Response(ContactSerializer(contact).data)
+        return Response(ContactOut(contact).data)
 
 
 class ContactTagApi(APIView):
     permission_classes = [requires(Capability.ANSWER_CONVERSATIONS)]
 
-    @extend_schema(responses=ContactSerializer)
+    @extend_schema(responses=ContactOut)
     def delete(self, request: Request, contact_id: uuid.UUID, tag: str) -> Response:
         contact = services.contact_tag_remove(contact=contact_or_404(contact_id), tag=tag)
-        return Response(ContactSerializer(contact).data)
+        return Response(ContactOut(contact).data)
 
 
 class ContactImportIn(serializers.Serializer):
@@ -574,8 +573,23 @@ class ContactImportApi(APIView):
 # --- Widgets -------------------------------------------------------------------------------------
 
 
-class WidgetSerializer(serializers.ModelSerializer):
+class WidgetIn(serializers.Serializer):
+    name = serializers.CharField(max_length=80, required=False)
+    greeting = serializers.CharField(max_length=300, required=False)
+    avatar = serializers.CharField(max_length=8, required=False, allow_blank=True)
+    color = serializers.CharField(max_length=7, required=False)
+    text_color = serializers.CharField(max_length=7, required=False)
+    position = serializers.ChoiceField(choices=Widget.Position.choices, required=False)
     allowed_origins = serializers.ListField(child=serializers.CharField(max_length=300), max_length=20, required=False)
+
+    def validate_allowed_origins(self, value: list[str]) -> list[str]:
+        # The hub's form below reads one site per line: an entry with a line break is refused, not split.
+        split = [entry for entry in value if len(entry.splitlines()) > 1]
+        return origins_clean(split) if split else value
+
+
+class WidgetOut(serializers.ModelSerializer):
+    allowed_origins = serializers.ListField(child=serializers.CharField())
     snippet = serializers.SerializerMethodField()
 
     class Meta:
@@ -584,12 +598,7 @@ class WidgetSerializer(serializers.ModelSerializer):
             "id", "key", "name", "greeting", "avatar", "color", "text_color", "position", "allowed_origins",
             "snippet", "created_at",
         ]  # fmt: skip
-        read_only_fields = ["id", "key", "snippet", "created_at"]
-
-    def validate_allowed_origins(self, value: list[str]) -> list[str]:
-        # The hub's form below reads one site per line: an entry with a line break is refused, not split.
-        split = [entry for entry in value if len(entry.splitlines()) > 1]
-        return origins_clean(split) if split else value
+        read_only_fields = fields
 
     def get_snippet(self, widget: Widget) -> str:
         src = self.context["request"].build_absolute_uri(f"/widget/{widget.key}.js")
@@ -598,32 +607,32 @@ class WidgetSerializer(serializers.ModelSerializer):
 
 class WidgetsApi(ContentPermissions, generics.ListAPIView):
     queryset = Widget.objects.none()
-    serializer_class = WidgetSerializer
+    serializer_class = WidgetOut
     ordering_fields = ["created_at"]
     ordering = ["created_at"]
 
     def get_queryset(self) -> QuerySet:
-        widget_first()  # every creator has one to show
-        return Widget.objects.all()
+        services.widget_ensure()  # every creator has one to show
+        return widgets_list()
 
 
 class WidgetApi(ContentPermissions, APIView):
     parser_classes = [JSONParser]
 
     def _widget(self, widget_id: uuid.UUID) -> Widget:
-        widget = Widget.objects.filter(pk=widget_id).first()
+        widget = widget_get(widget_id)
         if widget is None:
             raise Http404("No such widget.")
         return widget
 
-    @extend_schema(responses=WidgetSerializer)
+    @extend_schema(responses=WidgetOut)
     def get(self, request: Request, widget_id: uuid.UUID) -> Response:
-        return Response(WidgetSerializer(self._widget(widget_id), context={"request": request}).data)
+        return Response(WidgetOut(self._widget(widget_id), context={"request": request}).data)
 
-    @extend_schema(request=WidgetSerializer, responses=WidgetSerializer)
+    @extend_schema(request=WidgetIn, responses=WidgetOut)
     def patch(self, request: Request, widget_id: uuid.UUID) -> Response:
         widget = self._widget(widget_id)
-        data = WidgetSerializer(widget, data=request.data, partial=True, context={"request": request})
+        data = WidgetIn(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         # One set of rules for the hub form and the API.
         fields = {name: getattr(widget, name) for name in WidgetForm.Meta.fields}
@@ -633,4 +642,5 @@ class WidgetApi(ContentPermissions, APIView):
         if not form.is_valid():
             errors = form.errors.get_json_data()
             raise serializers.ValidationError({field: [e["message"] for e in items] for field, items in errors.items()})
-        return Response(WidgetSerializer(form.save(), context={"request": request}).data)
+        widget = services.widget_save(widget=widget, **form.cleaned_data)
+        return Response(WidgetOut(widget, context={"request": request}).data)

@@ -30,6 +30,7 @@ from conversations.identity import (
 from conversations.models import Contact
 from conversations.push import vapid_public_key
 from conversations.selectors import contact_by_id, contact_memory, device_link_preview
+from tenants.api_errors import error_response
 from tenants.auth_limits import client_ip
 
 
@@ -134,14 +135,13 @@ def forget(request: HttpRequest, memory_id: str) -> HttpResponse:
 def push_subscribe(request: HttpRequest) -> JsonResponse:
     contact = _contact(request)
     if contact is None:
-        return JsonResponse({"error": {"code": "signed_out", "message": "Sign in first.", "fields": {}}}, status=403)
+        return error_response("signed_out", _("Sign in first."), 403)
     try:
         services.push_subscribe(contact=contact, subscription=json.loads(request.body or b"{}"))
     except ValidationError as exc:  # says why: not https, not a push service, not public…
-        return JsonResponse({"error": {"code": "invalid", "message": " ".join(exc.messages), "fields": {}}}, status=400)
+        return error_response("invalid", " ".join(exc.messages), 400)
     except (ValueError, RecursionError):  # RecursionError: JSON nested too deeply
-        message = _("Send the browser's PushSubscription as JSON.")
-        return JsonResponse({"error": {"code": "invalid", "message": message, "fields": {}}}, status=400)
+        return error_response("invalid", _("Send the browser's PushSubscription as JSON."), 400)
     return JsonResponse({"subscribed": True}, status=201)
 
 

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import json
 import logging
 import re
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,16 +21,17 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.utils.translation import gettext as _
-from django_tenants.utils import schema_context
 from redis.exceptions import RedisError
 
 from conversations import services
-from conversations.flood import FrameBucket, anonymous_chat_wait_seconds, end_user_wait_seconds, scope_client_ip
+from conversations.flood import FrameBucket, anonymous_chat_wait_seconds, scope_client_ip
 from conversations.identity import identity_from_token, visitor_token_new
+from conversations.payloads import message_payload
 from conversations.realtime import conversation_group, inbox_group
 from conversations.selectors import conversation_history, widget_by_key
+from conversations.services.turns import Turn, turn_intake
+from conversations.streaming import ReplyFailed, ReplyFinished, in_schema, reply_pieces
 from knowledge.query_vectors import answer_path_warm, query_vector_prefetch
 from tenants.middleware import SESSION_SCHEMA_KEY
 from tenants.roles import Capability
@@ -46,42 +45,6 @@ CLOSE_FLOOD = 4429
 CLOSE_FORBIDDEN = 4403
 CLOSE_TRY_AGAIN = 1013
 MAX_STRIKES = 10
-# Chat's database work runs in small pools of long-lived threads that keep their connection
-# (a reconnect costs ~3 ms, and asgiref's one shared thread would queue every socket behind the
-# others). Replies get their own pool: they hold a thread while the LLM streams.
-DB_POOL = ThreadPoolExecutor(max_workers=settings.CHAT_DB_THREADS, thread_name_prefix="chat-db")
-REPLY_POOL = ThreadPoolExecutor(max_workers=settings.CHAT_REPLY_THREADS, thread_name_prefix="chat-reply")
-_DONE = object()
-
-
-def _usable_connection() -> None:
-    """Drop a kept connection that broke. Only after an error is it probed with a round trip."""
-    raw = connection.connection
-    if raw is None:
-        return
-    if raw.closed or raw.broken or (connection.errors_occurred and not connection.is_usable()):
-        connection.close()
-
-
-def _in_schema(schema: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
-    _usable_connection()
-    with schema_context(schema):
-        return fn(*args, **kwargs)
-
-
-async def in_schema(schema: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
-    call = functools.partial(_in_schema, schema, fn, *args, **kwargs)
-    return await asyncio.get_running_loop().run_in_executor(DB_POOL, call)
-
-
-def reply_in_thread(
-    schema: str, message_id: Any, on_piece: Any, present: Any = services.message_payload, claimed: Any = None
-) -> Any:
-    """Answer in a REPLY_POOL thread; `present` shapes the stored reply for whoever streams it."""
-    _usable_connection()
-    with schema_context(schema):
-        reply = services.reply_generate(message_id=message_id, on_piece=on_piece, claimed=claimed)
-        return present(reply) if reply is not None else None
 
 
 def header(scope: dict[str, Any], name: bytes) -> str:
@@ -224,7 +187,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             "name": contact.display_name if contact is not None else "",
             "conversation": str(conversation.pk) if conversation else None,
             "handler": conversation.handler if conversation else "ai",
-            "messages": [services.message_payload(m) for m in messages],
+            "messages": [message_payload(m) for m in messages],
         }
 
     async def on_message(self, frame: dict[str, Any]) -> None:
@@ -243,7 +206,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         query_vector_prefetch(scope=self.schema, text=text.strip())  # while the message is stored
         try:
-            wait, message, handler, claimed = await in_schema(self.schema, self._receive, text, client_id)
+            wait, message, handler, turn = await in_schema(self.schema, self._receive, text, client_id)
         except ValidationError as exc:
             await self.error("bad_message", " ".join(exc.messages))
             return
@@ -256,63 +219,49 @@ class ChatConsumer(AsyncWebsocketConsumer):
             {"type": "ack", "client_id": client_id, "conversation": self.conversation_id, "message": message}
         )
         if handler == "ai":
-            task = asyncio.create_task(self.stream_reply(message["id"], claimed))
+            task = asyncio.create_task(self.stream_reply(message["id"], turn))
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
 
-    def _receive(self, text: str, client_id: str | None) -> tuple[int, Any, str, Any]:
-        """One trip to the database thread: the person's rate limit, then the message stored (and, when new
-        and the AI answers, claimed for the reply). Returns (wait, payload, handler, claimed message)."""
+    def _receive(self, text: str, client_id: str | None) -> tuple[int, Any, str, Turn | None]:
+        """One trip to the database thread: the anonymous budgets, then the turn's intake (the
+        message stored and, when new and the AI answers, claimed). Returns (wait, payload, handler, turn)."""
         widget_key = self.widget.key if self.widget else f"app:{self.schema}"
         wait = anonymous_chat_wait_seconds(
             client_ip=self.client_ip, widget_key=widget_key, new_visitor=self.contact_id is None
         )
         if wait:
             return wait, None, "", None
-        if self.contact_id is None:  # this browser's first real message (here, or in another tab)
-            self.contact_id = services.web_contact_resolve(identity=self.identity).pk
-        wait = end_user_wait_seconds(self.contact_id)
-        if wait:
-            return wait, None, "", None
-        contact, conversation = services.web_contact_and_conversation(
-            contact_id=self.contact_id, conversation_id=self.conversation_id
+        turn = turn_intake(
+            Turn(
+                outlet="web" if self.widget else "app",
+                text=text,
+                client_id=client_id,
+                contact_id=self.contact_id,
+                web_identity=self.identity,
+                conversation_id=self.conversation_id,
+                widget=self.widget,
+            )
         )
-        message, created = services.message_receive(
-            contact=contact,
-            text=text,
-            client_id=client_id,
-            conversation=conversation,
-            outlet="web" if self.widget else "app",
-            widget=self.widget,
-            claim_reply=True,
-        )
-        payload = {**services.message_payload(message), "conversation": str(message.conversation_id)}
-        if created:
-            return 0, payload, message.conversation.handler, message if message.reply_started_at else None
-        return 0, payload, "answered" if message.replies.exists() else message.conversation.handler, None
+        self.contact_id = turn.contact_id
+        if turn.stop == "rate_limited":
+            return turn.wait, None, "", None
+        payload = {**message_payload(turn.message), "conversation": str(turn.message.conversation_id)}
+        return 0, payload, turn.handler, turn
 
-    async def stream_reply(self, message_id: str, claimed: Any = None) -> None:
+    async def stream_reply(self, message_id: str, turn: Turn) -> None:
         """Tokens go straight to this socket, in order; the stored reply follows them."""
-        loop = asyncio.get_running_loop()
-        pieces: asyncio.Queue[Any] = asyncio.Queue()
         self.streaming.add(message_id)
-
-        def on_piece(piece: str) -> None:
-            loop.call_soon_threadsafe(pieces.put_nowait, piece)
-
-        future = loop.run_in_executor(
-            REPLY_POOL, functools.partial(reply_in_thread, self.schema, message_id, on_piece, claimed=claimed)
-        )
-        future.add_done_callback(lambda _: pieces.put_nowait(_DONE))
         await self.send_json({"type": "typing", "on": True, "reply_to": message_id})
-        while (piece := await pieces.get()) is not _DONE:
-            await self.send_json({"type": "token", "reply_to": message_id, "text": piece})
+        reply = None
         try:
-            reply = await future
-        except Exception:
-            logger.exception("answering message %s failed", message_id)
-            reply = None
-            await self.error("reply_failed", "Your coach could not answer just now. Please try again.")
+            async for item in reply_pieces(self.schema, turn, present=message_payload):
+                if isinstance(item, ReplyFinished):
+                    reply = item.reply
+                elif isinstance(item, ReplyFailed):
+                    await self.error("reply_failed", "Your coach could not answer just now. Please try again.")
+                else:
+                    await self.send_json({"type": "token", "reply_to": message_id, "text": item})
         finally:
             self.streaming.discard(message_id)
         if reply is None:

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from tenants.limits import Limit, client_ip_from, limits_wait_seconds
+from tenants.scope import creator_key
 
 
 class FrameBucket:
@@ -33,9 +34,9 @@ class FrameBucket:
 
 
 def end_user_wait_seconds(contact_id: uuid.UUID) -> int:
-    """0 if this person may send one more message now; the cache key carries the creator's schema."""
+    """0 if this person may send one more message now; the key is the creator's (contact ids are per schema)."""
     window = int(time.time() // 60)
-    key = f"chat-user-rate:{contact_id}:{window}"
+    key = creator_key("chat-user-rate", contact_id, window)
     cache.add(key, 0, 90)
     if cache.incr(key) <= settings.CHAT_USER_MESSAGES_PER_MINUTE:
         return 0
@@ -51,7 +52,8 @@ def scope_client_ip(scope: dict) -> str:
 
 def anonymous_chat_wait_seconds(*, client_ip: str, widget_key: str, new_visitor: bool) -> int:
     """0 if one more message may be stored now. Holds an IP (every visitor behind it) and a widget
-    to their own budgets, across creators' hosts, so a stream of fresh visitors gets nowhere."""
+    to their own budgets, across creators' hosts (platform-wide keys, tenants.limits), so a stream
+    of fresh visitors gets nowhere."""
     client_ip, widget_key = client_ip or "unknown", widget_key or "unknown"
     limits = [
         Limit("chat-ip-messages", client_ip, settings.CHAT_IP_MESSAGES_PER_MINUTE, 60),

@@ -19,10 +19,12 @@ class Contact(models.Model):
     email = models.EmailField(null=True, blank=True, unique=True)
     phone = models.CharField(max_length=20, null=True, blank=True, unique=True)
     display_name = models.CharField(max_length=120, blank=True)
-    # A web visitor who has not confirmed an email yet: known only by the devices in WebVisitor.
+    # A web visitor who has not confirmed an email yet: known only by its browsers' identities.
     anonymous = models.BooleanField(default=False)
     # The creator's own labels ("vip", "program-a"), for lists, filters and later for programs.
     tags = models.JSONField(default=list, blank=True)
+    # Set when the person asked for no more messages the coach starts (STOP / BAJA); cleared by START.
+    opted_out_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     last_seen_at = models.DateTimeField(default=timezone.now)
 
@@ -42,18 +44,35 @@ class Contact(models.Model):
         return self.display_name or self.email or self.phone or self.external_id or str(self.id)
 
 
-class WebVisitor(models.Model):
-    """One browser (its signed visitor token) and the contact it speaks for.
+class ContactIdentity(models.Model):
+    """One way a person is recognised on one outlet: a browser's visitor token (`web`), an email
+    address, a phone number, an API caller's own id, later a WhatsApp number or a Telegram chat.
 
-    Several browsers can point at one contact once the person confirms their email on each.
+    A person has as many as they use. Two identities join one contact only when the person proved
+    both ends (a sign-in link opened in the browser, a confirmation while signed in), never because
+    someone typed an address.
     """
 
+    class Outlet(models.TextChoices):
+        WEB = "web", "Browser"
+        EMAIL = "email", "Email address"
+        PHONE = "phone", "Phone number"
+        API = "api", "API external id"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="visitors")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="identities")
+    # Free text, not choices: outlets added later (whatsapp, telegram) bring their own kinds.
+    outlet = models.CharField(max_length=20)
+    address = models.CharField(max_length=200)
+    verified = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["outlet", "address"], name="identity_once_per_outlet")]
+        indexes = [models.Index(fields=["contact"], name="identity_by_contact")]
+
     def __str__(self) -> str:
-        return f"browser {self.id}"
+        return f"{self.outlet}:{self.address}"
 
 
 class ContactMemory(models.Model):
@@ -239,3 +258,66 @@ class PushSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"push to {self.contact}"
+
+
+class Delivery(models.Model):
+    """One message on its way to a person through one outlet, and what became of it.
+
+    Outlets that deliver in band (the socket, the API response) record `sent` as they store the
+    message; outlets with receipts (WhatsApp, Telegram) move it on to delivered, read or failed.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENT = "sent", "Sent"
+        DELIVERED = "delivered", "Delivered"
+        READ = "read", "Read"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="deliveries")
+    outlet = models.CharField(max_length=20)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    reason = models.CharField(max_length=300, blank=True)
+    # The sender's key (a nudge's id and day, a retried API call): the same key twice is one message.
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    # The outlet's own id for the sent message (a WhatsApp wamid, a Telegram message id), for receipts.
+    outlet_message_id = models.CharField(max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "-created_at"], name="delivery_by_status")]
+
+    def __str__(self) -> str:
+        return f"{self.outlet} {self.status}"
+
+
+class Persona(models.Model):
+    """How the creator's AI coach speaks: one per creator schema (created by migration, cloned with the
+    template). It lives here because the turn core writes every reply in this voice."""
+
+    coach_name = models.CharField(max_length=80, default="Coach")
+    voice = models.TextField(
+        max_length=2000,
+        default="Warm, encouraging and concrete. Short sentences. Ask one question at a time.",
+        help_text="Describe the tone and style your coach writes in.",
+    )
+    rules = models.TextField(
+        max_length=4000,
+        blank=True,
+        default="",
+        help_text="Things the coach must always or never do, one per line.",
+    )
+    greeting = models.CharField(max_length=300, default="Hi! I'm your coach. What would you like to work on today?")
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by_email = models.EmailField(blank=True, default="")
+
+    class Meta:
+        # The table keeps the name it had in `coaching`: moving the model renamed nothing in any
+        # schema, so every creator's persona (and the template's) stayed where it was.
+        db_table = "coaching_persona"
+
+    def __str__(self) -> str:
+        return self.coach_name

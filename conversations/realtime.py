@@ -15,15 +15,19 @@ from typing import Any
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from tenants.scope import creator_schema_checked
+
 logger = logging.getLogger(__name__)
 
 
 def conversation_group(schema: str, conversation_id: object) -> str:
-    return f"chat.{schema}.{conversation_id}"
+    """A conversation's sockets; OutsideCreatorScope for `public` or the template schema."""
+    return f"chat.{creator_schema_checked(schema)}.{conversation_id}"
 
 
 def inbox_group(schema: str) -> str:
-    return f"inbox.{schema}"
+    """A creator's open inboxes; OutsideCreatorScope for `public` or the template schema."""
+    return f"inbox.{creator_schema_checked(schema)}"
 
 
 class _Publisher:
@@ -68,11 +72,13 @@ class _Publisher:
 publisher = _Publisher()
 
 
+def publish(schema: str, conversation_id: object, event: dict[str, Any]) -> None:
+    """Tell the conversation's open sockets and the creator's inbox (after the write committed)."""
+    publisher.publish(conversation_group(schema, conversation_id), {"type": "chat.event", **event})
+    publisher.publish(inbox_group(schema), {"type": "inbox.changed", "conversation": str(conversation_id)})
+
+
 def publish_on_commit(schema: str, conversation_id: object, event: dict[str, Any]) -> None:
-    """Tell the conversation's open sockets and the creator's inbox, once the write is committed."""
-
-    def send() -> None:
-        publisher.publish(conversation_group(schema, conversation_id), {"type": "chat.event", **event})
-        publisher.publish(inbox_group(schema), {"type": "inbox.changed", "conversation": str(conversation_id)})
-
-    transaction.on_commit(send)
+    """publish(), once the write is committed; the schema is checked now, in the caller, not at commit."""
+    schema = creator_schema_checked(schema)
+    transaction.on_commit(lambda: publish(schema, conversation_id, event))

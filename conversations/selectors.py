@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from conversations.models import Contact, ContactMemory, Conversation, Message, WebVisitor, Widget
+from conversations.models import Contact, ContactIdentity, ContactMemory, Conversation, Message, Persona, Widget
 
 WIDGET_KEY = re.compile(r"[A-Za-z0-9_-]{1,40}")  # new_widget_key: "wk_" and URL-safe base64
 
@@ -28,9 +28,17 @@ def widget_by_key(key: str) -> Widget | None:
     return Widget.objects.filter(key=key).first() if isinstance(key, str) and WIDGET_KEY.fullmatch(key) else None
 
 
-def widget_first() -> Widget:
-    """Every creator has at least one widget; the first is made on demand."""
-    return Widget.objects.order_by("created_at").first() or Widget.objects.create()
+def widget_first() -> Widget | None:
+    """The creator's first widget, if any yet; `services.widget_ensure` makes one when none is."""
+    return Widget.objects.order_by("created_at").first()
+
+
+def widgets_list() -> QuerySet[Widget]:
+    return Widget.objects.order_by("created_at")
+
+
+def widget_get(widget_id: Any) -> Widget | None:
+    return Widget.objects.filter(pk=parsed_uuid(widget_id)).first()
 
 
 def conversation_history(*, conversation: Conversation, after: str | None = None, limit: int = 50) -> list[Message]:
@@ -106,7 +114,7 @@ def contacts_list() -> QuerySet[Contact]:
 def device_link_preview(*, visitor_id: uuid.UUID) -> dict[str, Any]:
     """What confirming a browser link would hand over, so the person can recognise (or refuse) it:
     where that browser chatted, since when, and how it began."""
-    visitor = WebVisitor.objects.select_related("contact").filter(pk=visitor_id).first()
+    visitor = ContactIdentity.objects.select_related("contact").filter(outlet="web", address=str(visitor_id)).first()
     if visitor is None:
         return {"messages": 0, "first": None, "started_at": None, "sites": [], "signed_in_as_other": False}
     messages = Message.objects.filter(conversation__contact=visitor.contact, author=Message.Author.USER)
@@ -120,3 +128,10 @@ def device_link_preview(*, visitor_id: uuid.UUID) -> dict[str, Any]:
         "sites": sorted({origin for widget in widgets for origin in widget.allowed_origins[:1]}),
         "signed_in_as_other": not visitor.contact.anonymous,
     }
+
+
+def persona_get() -> Persona:
+    """The current schema's persona. Every creator schema holds one (coaching migration 0002, cloned
+    with the template); should it be missing, an unsaved default speaks for it, because a read must
+    not write (persona_ensure, a service, is what stores one)."""
+    return Persona.objects.order_by("pk").first() or Persona()

@@ -2,30 +2,41 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from conversations import services
 from conversations.forms import MemoryForm, WidgetForm
 from conversations.identity import TOKEN_MAX_AGE_SECONDS, VISITOR_COOKIE, identity_from_token, visitor_token_new
-from conversations.models import ContactMemory, Widget, bare_origin
+from conversations.models import ContactMemory, Conversation, Message, Persona, Widget, bare_origin
 from conversations.selectors import (
     contact_memory,
     conversation_for_team,
     conversation_message,
     inbox_conversations,
+    persona_get,
     widget_by_key,
-    widget_first,
 )
 from tenants.hub import hub_view
 from tenants.roles import Capability
+
+WIDGET_DEFAULT_GREETING: str = Widget._meta.get_field("greeting").default
+
+
+def widget_greeting(widget: Widget, persona: Persona) -> str:
+    """The persona's greeting, unless this widget was given one of its own: otherwise a creator
+    who changed the coach's greeting still saw the widget's untouched default (two to keep in sync)."""
+    return persona.greeting if widget.greeting == WIDGET_DEFAULT_GREETING else widget.greeting
 
 
 def _widget_or_404(key: str) -> Widget:
@@ -67,14 +78,17 @@ def widget_frame(request: HttpRequest, key: str) -> HttpResponse:
     token = request.COOKIES.get(VISITOR_COOKIE, "")
     if identity_from_token(token, schema=schema) is None:
         token = visitor_token_new(schema=schema)
+    services.widget_open_record(widget=widget, browser=token)
     # Only what is still a bare origin goes into the header, whatever an older version let through.
     ancestors = [origin for origin in map(bare_origin, widget.allowed_origins) if origin]
+    persona = persona_get()
     context = {
         "widget": widget,
+        "coach_name": persona.coach_name,  # the header names who answers, not the business
         "chat": {
             "socket": f"/ws/chat/{widget.key}/",
             "token": token,
-            "greeting": widget.greeting,
+            "greeting": widget_greeting(widget, persona),
             "store": widget.key,
             "origins": ancestors,  # the only embedding pages the frame talks to
         },
@@ -93,17 +107,21 @@ def widget_frame(request: HttpRequest, key: str) -> HttpResponse:
 @hub_view(Capability.VIEW_CONTENT)
 def widget_settings(request: HttpRequest) -> HttpResponse:
     can_edit = request.membership.can(Capability.EDIT_CONTENT)  # type: ignore[attr-defined]
-    widget = widget_first()
+    widget = services.widget_ensure()
     form = WidgetForm(request.POST if request.method == "POST" else None, instance=widget)
     if request.method == "POST" and can_edit and form.is_valid():
-        form.save()
+        services.widget_save(widget=widget, **form.cleaned_data)
         messages.success(request, "Your chat widget is saved. Sites with the snippet show the change within minutes.")
         return redirect("hub-widget")
     snippet = f'<script src="{request.build_absolute_uri(f"/widget/{widget.key}.js")}" async></script>'
+    persona = persona_get()
+    # The preview shows what visitors will see: the coach's name, and the greeting the frame will use.
+    preview = {"coach_name": persona.coach_name, "persona_greeting": persona.greeting,
+               "default_greeting": WIDGET_DEFAULT_GREETING, "greeting": widget_greeting(widget, persona)}  # fmt: skip
     return render(
         request,
         "conversations/widget_settings.html",
-        {"form": form, "widget": widget, "snippet": snippet, "can_edit": can_edit},
+        {"form": form, "widget": widget, "snippet": snippet, "can_edit": can_edit, "preview": preview},
     )
 
 
@@ -132,46 +150,79 @@ def conversation_detail(request: HttpRequest, conversation_id: str) -> HttpRespo
     return render(request, template, context)
 
 
-@require_POST
-@hub_view(Capability.ANSWER_CONVERSATIONS)
-def conversation_act(request: HttpRequest, conversation_id: str) -> HttpResponse:
-    """Take over, hand back, write, rate, correct, or edit what the coach remembers."""
-    conversation = conversation_for_team(conversation_id)
-    if conversation is None:
-        raise Http404("No such conversation.")
-    action, post = request.POST.get("action"), request.POST
-    try:
-        if action == "take_over":
-            services.conversation_take_over(conversation=conversation, member=request.user)
-        elif action == "hand_back":
-            services.conversation_hand_back(conversation=conversation)
-        elif action == "send":
-            services.member_message_send(conversation=conversation, member=request.user, text=post.get("text", ""))
-        elif action in ("rate", "correct"):
-            message = conversation_message(conversation, post.get("message"))
-            if message is None:
-                raise Http404("No such message.")
-            if action == "rate":
-                services.message_rate(message=message, rating=int(post.get("rating", "0") or 0))
-            else:
-                services.message_correct(message=message, text=post.get("correction", ""), member=request.user)
-                messages.success(request, "Thanks: the correction is now a note in your knowledge base.")
-        elif action in ("remember", "forget"):
-            _memory_act(conversation.contact, action, post)
-        else:
-            raise ValidationError("Unknown action.")
-    except (ValidationError, ValueError) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
-    return redirect("hub-conversation", conversation_id=conversation.pk)
+ConversationAction = Callable[..., None]
 
 
-def _memory_act(contact: services.Contact, action: str, post: dict) -> None:
-    item = contact_memory(contact, post.get("memory")) if post.get("memory") else None
-    if action == "forget":
-        if item is not None:
-            services.memory_forget(contact=contact, memory_id=item.pk)
-        return
-    form = MemoryForm(post)
+def conversation_action(action: ConversationAction) -> Callable[..., HttpResponse]:
+    """One URL per thing the team does in a conversation, all answering alike: only for who answers
+    conversations, only on this creator's, and always back to the conversation, saying why it failed."""
+
+    @require_POST
+    @hub_view(Capability.ANSWER_CONVERSATIONS)
+    @functools.wraps(action)
+    def view(request: HttpRequest, conversation_id: str, **ids: str) -> HttpResponse:
+        conversation = conversation_for_team(conversation_id)
+        if conversation is None:
+            raise Http404("No such conversation.")
+        try:
+            action(request, conversation, **ids)
+        except (ValidationError, ValueError) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        return redirect("hub-conversation", conversation_id=conversation.pk)
+
+    return view
+
+
+def _message_or_404(conversation: Conversation, message_id: str) -> Message:
+    message = conversation_message(conversation, message_id)
+    if message is None:
+        raise Http404("No such message.")
+    return message
+
+
+@conversation_action
+def take_over(request: HttpRequest, conversation: Conversation) -> None:
+    services.conversation_take_over(conversation=conversation, member=request.user)
+
+
+@conversation_action
+def hand_back(request: HttpRequest, conversation: Conversation) -> None:
+    services.conversation_hand_back(conversation=conversation)
+
+
+@conversation_action
+def send(request: HttpRequest, conversation: Conversation) -> None:
+    """Writing takes the conversation over if the AI was answering (the service does it)."""
+    services.member_message_send(conversation=conversation, member=request.user, text=request.POST.get("text", ""))
+
+
+@conversation_action
+def rate(request: HttpRequest, conversation: Conversation, message_id: str) -> None:
+    message = _message_or_404(conversation, message_id)
+    services.message_rate(message=message, rating=int(request.POST.get("rating", "0") or 0))
+
+
+@conversation_action
+def correct(request: HttpRequest, conversation: Conversation, message_id: str) -> None:
+    message = _message_or_404(conversation, message_id)
+    services.message_correct(message=message, text=request.POST.get("correction", ""), member=request.user)
+    messages.success(request, _("Thanks: the correction is now a note in your knowledge base."))
+
+
+@conversation_action
+def remember(request: HttpRequest, conversation: Conversation, memory_id: str | None = None) -> None:
+    """Add a fact, or edit one; one forgotten meanwhile is kept anew, so the team's words are not
+    lost to a race."""
+    form = MemoryForm(request.POST)
     if not form.is_valid():
-        raise ValidationError("Choose what kind of fact it is and write it in up to 300 characters.")
-    services.memory_save(contact=contact, item=item, **form.cleaned_data)
+        raise ValidationError(_("Choose what kind of fact it is and write it in up to 300 characters."))
+    item = contact_memory(conversation.contact, memory_id) if memory_id else None
+    services.memory_save(contact=conversation.contact, item=item, **form.cleaned_data)
+
+
+@conversation_action
+def forget(request: HttpRequest, conversation: Conversation, memory_id: str) -> None:
+    """Forgetting what is already gone is done, not an error (a double click, two team members)."""
+    item = contact_memory(conversation.contact, memory_id)
+    if item is not None:
+        services.memory_forget(contact=conversation.contact, memory_id=item.pk)

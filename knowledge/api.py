@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import django_filters
 from django.conf import settings
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
@@ -15,8 +14,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from knowledge.models import AnswerPolicy, CuratedAnswer, Document
-from knowledge.selectors import answer_policy, document_get, documents_list, knowledge_search
+from knowledge.selectors import (
+    answer_policy,
+    curated_answer_get,
+    curated_answers_list,
+    document_get,
+    documents_list,
+    knowledge_search,
+)
 from knowledge.services import (
+    answer_policy_update,
+    curated_answer_delete,
     curated_answer_save,
     document_delete,
     document_reindex,
@@ -26,6 +34,7 @@ from knowledge.services import (
 )
 from knowledge.uploads import UploadRefused
 from knowledge.vectors import VectorStoreUnavailable
+from tenants.api_errors import api_error
 from tenants.api_filters import UtcDateTimeFilter
 from tenants.api_parsers import JSONParser
 from tenants.permissions import ContentPermissions, requires
@@ -48,7 +57,7 @@ class DocumentIn(serializers.Serializer):
 
 
 def refused(code: str, message: str, http_status: int) -> Response:
-    return Response({"error": {"code": code, "message": message, "fields": {}}}, status=http_status)
+    return api_error(code, message, http_status)
 
 
 class DocumentFilter(django_filters.FilterSet):
@@ -199,61 +208,72 @@ class SearchApi(APIView):
         return Response({"results": results})
 
 
-class CuratedAnswerSerializer(serializers.ModelSerializer):
+class CuratedAnswerIn(serializers.Serializer):
+    question = serializers.CharField(max_length=500)
+    answer = serializers.CharField(max_length=4000)
+
+
+class CuratedAnswerOut(serializers.ModelSerializer):
     class Meta:
         model = CuratedAnswer
         fields = ["id", "question", "answer", "hits", "created_at", "updated_at"]
-        read_only_fields = ["id", "hits", "created_at", "updated_at"]
+        read_only_fields = fields
 
 
 class CuratedAnswersApi(ContentPermissions, generics.ListAPIView):
     """Approved answers: a user question close enough to `question` gets `answer`, word for word."""
 
     parser_classes = [JSONParser]
-    serializer_class = CuratedAnswerSerializer
+    serializer_class = CuratedAnswerOut
     ordering_fields = ["created_at", "updated_at", "hits"]
 
     def get_queryset(self) -> QuerySet:
-        return CuratedAnswer.objects.all()
+        return curated_answers_list()
 
-    @extend_schema(request=CuratedAnswerSerializer, responses={201: CuratedAnswerSerializer})
+    @extend_schema(request=CuratedAnswerIn, responses={201: CuratedAnswerOut})
     def post(self, request: Request) -> Response:
-        data = CuratedAnswerSerializer(data=request.data)
+        data = CuratedAnswerIn(data=request.data)
         data.is_valid(raise_exception=True)
         curated = curated_answer_save(created_by=request.user.email, **data.validated_data)
-        return Response(CuratedAnswerSerializer(curated).data, status=status.HTTP_201_CREATED)
+        return Response(CuratedAnswerOut(curated).data, status=status.HTTP_201_CREATED)
 
 
 class CuratedAnswerApi(ContentPermissions, APIView):
     parser_classes = [JSONParser]
 
     def _curated(self, curated_id: str) -> CuratedAnswer:
-        try:
-            curated = CuratedAnswer.objects.filter(pk=curated_id).first()
-        except DjangoValidationError:
-            curated = None
+        curated = curated_answer_get(curated_id)
         if curated is None:
             raise Http404("No such approved answer.")
         return curated
 
-    @extend_schema(request=CuratedAnswerSerializer, responses=CuratedAnswerSerializer)
+    @extend_schema(request=CuratedAnswerIn, responses=CuratedAnswerOut)
     def put(self, request: Request, curated_id: str) -> Response:
         curated = self._curated(curated_id)
-        data = CuratedAnswerSerializer(curated, data=request.data)
+        data = CuratedAnswerIn(data=request.data)
         data.is_valid(raise_exception=True)
         curated = curated_answer_save(curated=curated, **data.validated_data)
-        return Response(CuratedAnswerSerializer(curated).data)
+        return Response(CuratedAnswerOut(curated).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, curated_id: str) -> Response:
-        self._curated(curated_id).delete()
+        curated_answer_delete(curated=self._curated(curated_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class AnswerPolicySerializer(serializers.ModelSerializer):
+class AnswerPolicyIn(serializers.ModelSerializer):
+    """The model's own bounds (0 to 1) check the input; the service saves it."""
+
     class Meta:
         model = AnswerPolicy
         fields = ["min_source_score", "curated_match_score", "ollama_model"]
+
+
+class AnswerPolicyOut(serializers.ModelSerializer):
+    class Meta:
+        model = AnswerPolicy
+        fields = ["min_source_score", "curated_match_score", "ollama_model"]
+        read_only_fields = fields
 
 
 class AnswerPolicyApi(ContentPermissions, APIView):
@@ -261,12 +281,12 @@ class AnswerPolicyApi(ContentPermissions, APIView):
 
     parser_classes = [JSONParser]
 
-    @extend_schema(responses=AnswerPolicySerializer)
+    @extend_schema(responses=AnswerPolicyOut)
     def get(self, request: Request) -> Response:
-        return Response(AnswerPolicySerializer(answer_policy()).data)
+        return Response(AnswerPolicyOut(answer_policy()).data)
 
-    @extend_schema(request=AnswerPolicySerializer, responses=AnswerPolicySerializer)
+    @extend_schema(request=AnswerPolicyIn, responses=AnswerPolicyOut)
     def patch(self, request: Request) -> Response:
-        data = AnswerPolicySerializer(answer_policy(), data=request.data, partial=True)
+        data = AnswerPolicyIn(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        return Response(AnswerPolicySerializer(data.save()).data)
+        return Response(AnswerPolicyOut(answer_policy_update(**data.validated_data)).data)

@@ -5,14 +5,21 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import connection, models
+from django.db import models
 from django.utils import timezone
+
+from tenants.scope import creator_schema, creator_schema_checked
+
+
+def creator_media_dir(schema_name: str) -> str:
+    """Where one creator's files live under MEDIA_ROOT (checked: never `creators/public`)."""
+    return f"creators/{creator_schema_checked(schema_name)}"
 
 
 def document_upload_path(document: Document, filename: str) -> str:
-    """Files live under the creator's schema and a UUID: the client's filename is never a path."""
+    """Files live under the current creator's schema and a UUID: the client's filename is never a path."""
     suffix = PurePosixPath(filename).suffix.lower()[:8]
-    return f"creators/{connection.schema_name}/documents/{document.id}{suffix}"
+    return f"{creator_media_dir(creator_schema())}/documents/{document.id}{suffix}"
 
 
 class Document(models.Model):

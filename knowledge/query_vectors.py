@@ -8,7 +8,9 @@ import threading
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 
-# Keyed by creator schema and text; the oldest are dropped.
+from tenants.scope import creator_schema_checked
+
+# Keyed by creator schema (checked: never `public`) and text; the oldest are dropped.
 _QUERY_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="query-embedding")
 _prefetched: OrderedDict[tuple[str, str], Future] = OrderedDict()
 _prefetched_lock = threading.Lock()
@@ -38,6 +40,7 @@ def _answer_path_load() -> None:
 
 
 def query_vector_prefetch(*, scope: str, text: str) -> None:
+    scope = creator_schema_checked(scope)
     with _prefetched_lock:
         if (scope, text) in _prefetched:
             return
@@ -48,6 +51,7 @@ def query_vector_prefetch(*, scope: str, text: str) -> None:
 
 def query_vector(*, scope: str, text: str) -> list[float]:
     """The question's vector: the prefetched one when there is one, else computed now."""
+    scope = creator_schema_checked(scope)
     with _prefetched_lock:
         future = _prefetched.pop((scope, text), None)
     if future is not None:

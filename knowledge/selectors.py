@@ -3,11 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.db.models import QuerySet
 
 from knowledge import vectors
 from knowledge.models import AnswerPolicy, CuratedAnswer, Document
+from tenants.scope import creator_schema
 
 
 def documents_list() -> QuerySet[Document]:
@@ -23,11 +23,12 @@ def document_get(document_id: Any) -> Document | None:
 
 def knowledge_search(*, query: str, k: int = 5, vector: list[float] | None = None) -> list[dict[str, Any]]:
     """The current creator's best chunks for a question, best first."""
+    schema = creator_schema()  # before the embedding: from `public` this fails at once
     if vector is None:
         from knowledge.embeddings import get_embeddings  # the model loads on first search, not at start-up
 
         vector = get_embeddings().embed_query(query)
-    hits = vectors.query(connection.schema_name, vector, k)
+    hits = vectors.query(schema, vector, k)
     return [
         {
             "document": hit["metadata"].get("document_id"),
@@ -43,7 +44,19 @@ def knowledge_search(*, query: str, k: int = 5, vector: list[float] | None = Non
 
 
 def answer_policy() -> AnswerPolicy:
-    return AnswerPolicy.objects.order_by("pk").first() or AnswerPolicy.objects.create()
+    """The creator's thresholds; until someone saves them, the defaults (unsaved: reading never writes)."""
+    return AnswerPolicy.objects.order_by("pk").first() or AnswerPolicy()
+
+
+def curated_answers_list() -> QuerySet[CuratedAnswer]:
+    return CuratedAnswer.objects.all()
+
+
+def curated_answer_get(curated_id: Any) -> CuratedAnswer | None:
+    try:
+        return CuratedAnswer.objects.filter(pk=curated_id).first()
+    except ValidationError:  # not a UUID: simply not found
+        return None
 
 
 def curated_answer_match(vector: list[float], threshold: float) -> tuple[CuratedAnswer, float] | None:

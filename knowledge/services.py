@@ -8,14 +8,15 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from knowledge import vectors
-from knowledge.models import CuratedAnswer, Document
+from knowledge.models import AnswerPolicy, CuratedAnswer, Document
 from knowledge.parsing import ParseFailed
 from knowledge.uploads import check_upload
+from tenants.scope import creator_schema
 
 logger = logging.getLogger(__name__)
 EMBED_BATCH = 32
@@ -92,8 +93,7 @@ def web_page_import(
 def _queue_ingestion(document: Document) -> None:
     from knowledge.tasks import ingest_document
 
-    schema_name, document_id = connection.schema_name, str(document.id)
-    transaction.on_commit(lambda: ingest_document.send(schema_name, document_id))
+    ingest_document.send_on_commit(str(document.id))
 
 
 def document_reindex(*, document: Document) -> Document:
@@ -108,7 +108,7 @@ def document_reindex(*, document: Document) -> Document:
 
 def document_delete(*, document: Document) -> None:
     """Vectors first: if the vector store is down nothing is deleted and the call can be repeated."""
-    vectors.delete_document_vectors(connection.schema_name, str(document.id))
+    vectors.delete_document_vectors(creator_schema(), str(document.id))
     document.file.delete(save=False)
     document.delete()
 
@@ -148,7 +148,7 @@ def document_ingest(*, document_id: str) -> Document | None:
     if document is None:
         logger.info("document %s is not waiting for ingestion; skipping", document_id)
         return None
-    schema_name = connection.schema_name
+    schema_name = creator_schema()
     embeddings = get_embeddings()
     chunk_count, pages = 0, set()
     try:
@@ -224,6 +224,29 @@ def curated_answer_save(
     curated.updated_at = timezone.now()
     curated.save()
     return curated
+
+
+def curated_answer_delete(*, curated: CuratedAnswer) -> None:
+    curated.delete()
+
+
+def answer_policy_update(
+    *, min_source_score: float | None = None, curated_match_score: float | None = None, ollama_model: str | None = None
+) -> AnswerPolicy:
+    """Save the creator's thresholds; the one row is made on the first save, so reading never has to."""
+    changes = {
+        "min_source_score": min_source_score,
+        "curated_match_score": curated_match_score,
+        "ollama_model": ollama_model,
+    }
+    with transaction.atomic():
+        policy = AnswerPolicy.objects.select_for_update().order_by("pk").first() or AnswerPolicy()
+        for field, value in changes.items():
+            if value is not None:
+                setattr(policy, field, value)
+        policy.full_clean()
+        policy.save()
+    return policy
 
 
 def curated_answer_record_hit(*, curated: CuratedAnswer) -> None:

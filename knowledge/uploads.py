@@ -37,9 +37,15 @@ class CheckedUpload:
 
 
 def clean_display_name(name: str) -> str:
-    """A name to show, never to use as a path: no directories, controls or bidi overrides."""
+    """A name to show, never to use as a path: no directories, controls or bidi overrides.
+
+    It becomes the document's title, which the coach cites: "C:notes.txt" (a Windows drive's
+    current folder, which Django's own clean-up keeps) must read "notes.txt" too.
+    """
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    if len(name) > 2 and name[1] == ":" and name[0].isascii() and name[0].isalpha():
+        name = name[2:]
     name = name.strip(" .")
     return name[:200] or "document"
 

@@ -1,4 +1,8 @@
-"""The creator's vectors in Chroma: one collection per creator schema, never a shared one."""
+"""The creator's vectors in Chroma: one collection per creator schema, never a shared one.
+
+Every collection name goes through tenants.scope, so a call made from the public or the template
+schema raises instead of reading or writing a `public_knowledge` collection.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+
+from tenants.scope import creator_schema_checked
 
 
 class VectorStoreUnavailable(Exception):
@@ -35,7 +41,8 @@ def client_ready() -> None:
 
 
 def collection_name(schema_name: str) -> str:
-    return f"{schema_name}_knowledge"
+    """The creator's collection; OutsideCreatorScope for `public` or the template schema."""
+    return f"{creator_schema_checked(schema_name)}_knowledge"
 
 
 def creator_collection(schema_name: str) -> Any:
@@ -87,7 +94,7 @@ _search_handles: dict[tuple[str, str], Any] = {}
 
 
 def query(schema_name: str, vector: list[float], k: int) -> list[dict[str, Any]]:
-    key = (settings.CHROMA_URL, schema_name)
+    key = (settings.CHROMA_URL, creator_schema_checked(schema_name))
     for attempt in (1, 2):
         try:
             handle = _search_handles.get(key) or _search_handles.setdefault(key, creator_collection(schema_name))

@@ -7,9 +7,17 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from knowledge.models import AnswerPolicy, CuratedAnswer
-from knowledge.selectors import answer_policy, document_get, documents_list
-from knowledge.services import curated_answer_save, document_delete, document_upload, note_create, web_page_import
+from knowledge.models import AnswerPolicy
+from knowledge.selectors import answer_policy, curated_answer_get, curated_answers_list, document_get, documents_list
+from knowledge.services import (
+    answer_policy_update,
+    curated_answer_delete,
+    curated_answer_save,
+    document_delete,
+    document_upload,
+    note_create,
+    web_page_import,
+)
 from knowledge.uploads import UploadRefused
 from knowledge.vectors import VectorStoreUnavailable
 from tenants.hub import hub_view
@@ -62,20 +70,27 @@ def pinned_answers(request: HttpRequest) -> HttpResponse:
     can_edit = request.membership.can(Capability.EDIT_CONTENT)  # type: ignore[attr-defined]
     if request.method == "POST" and can_edit:
         try:
-            if request.POST.get("delete"):
-                CuratedAnswer.objects.filter(pk=request.POST["delete"]).delete()
-            else:
-                curated_answer_save(
-                    question=request.POST.get("question", ""),
-                    answer=request.POST.get("answer", ""),
-                    created_by=request.user.email,
-                )
-                messages.success(request, "Pinned. Questions like this one now get exactly this answer.")
+            curated_answer_save(
+                question=request.POST.get("question", ""),
+                answer=request.POST.get("answer", ""),
+                created_by=request.user.email,
+            )
+            messages.success(request, "Pinned. Questions like this one now get exactly this answer.")
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         return redirect("hub-pinned-answers")
-    context = {"answers": CuratedAnswer.objects.all(), "can_edit": can_edit}
+    context = {"answers": curated_answers_list(), "can_edit": can_edit}
     return render(request, "knowledge/pinned_answers.html", context)
+
+
+@hub_view(Capability.EDIT_CONTENT)
+@require_POST
+def pinned_answer_delete(request: HttpRequest, curated_id: str) -> HttpResponse:
+    """Removing one already gone is done, not an error (a double click, two team members)."""
+    curated = curated_answer_get(curated_id)
+    if curated is not None:
+        curated_answer_delete(curated=curated)
+    return redirect("hub-pinned-answers")
 
 
 @hub_view(Capability.VIEW_CONTENT)
@@ -115,7 +130,7 @@ def answer_settings(request: HttpRequest) -> HttpResponse:
     can_edit = request.membership.can(Capability.EDIT_CONTENT)  # type: ignore[attr-defined]
     form = AnswerPolicyForm(request.POST if request.method == "POST" else None, instance=answer_policy())
     if request.method == "POST" and can_edit and form.is_valid():
-        form.save()
+        answer_policy_update(**form.cleaned_data)
         messages.success(request, "Answer settings saved.")
         return redirect("hub-answer-settings")
     return render(request, "knowledge/answer_settings.html", {"form": form, "can_edit": can_edit})

@@ -6,10 +6,26 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
+
+
+def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The one error envelope: DRF's handler below, plain Django views and middleware all build it
+    here, so a client parses every refusal the same way whichever layer said no."""
+    return {"error": {"code": code, "message": str(message), "fields": fields or {}}}
+
+
+def error_response(code: str, message: str, status: int, fields: dict[str, Any] | None = None) -> JsonResponse:
+    """The envelope for plain Django views and middleware, which answer before or outside DRF."""
+    return JsonResponse(error_body(code, message, fields), status=status)
+
+
+def api_error(code: str, message: str, status: int, fields: dict[str, Any] | None = None) -> Response:
+    """The envelope from a DRF view that answers a refusal itself instead of raising."""
+    return Response(error_body(code, message, fields), status=status)
 
 
 class Conflict(exceptions.APIException):
@@ -43,12 +59,12 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         message = "Some fields are not valid."
         if list(fields) == ["non_field_errors"]:
             message = "; ".join(fields["non_field_errors"])
-        body = {"code": "invalid", "message": message, "fields": fields}
+        code = "invalid"
     else:
         detail = getattr(exc, "detail", str(exc))
         code = detail.code if hasattr(detail, "code") else getattr(exc, "default_code", "error")
         if isinstance(detail, dict):  # simplejwt puts {"detail", "code", "messages"} here
             code, detail = detail.get("code", code), detail.get("detail", "Not allowed.")
-        body = {"code": str(code), "message": str(detail), "fields": {}}
-    response.data = {"error": body}
+        code, message, fields = str(code), str(detail), {}
+    response.data = error_body(code, message, fields)
     return response

@@ -21,6 +21,7 @@ from django.http import HttpRequest
 from redis.exceptions import RedisError
 
 from tenants.limits import client_ip_from, limit_key_digest
+from tenants.scope import platform_key
 
 logger = logging.getLogger(__name__)
 Clock = Callable[[], float]
@@ -52,8 +53,8 @@ def client_ip(request: HttpRequest) -> str:
 
 def _keys(budget: Budget, ident: str, now: float) -> tuple[str, str]:
     window = int(now // budget.window_seconds)
-    base = f"auth:{budget.scope}:{limit_key_digest(ident)}"
-    return f"{base}:{window}", f"{base}:{window - 1}"
+    base = ("auth", budget.scope, limit_key_digest(ident))
+    return platform_key(*base, window), platform_key(*base, window - 1)
 
 
 def _wait(budget: Budget, now: float) -> int:

@@ -5,25 +5,66 @@ from typing import Any
 from allauth.core import context
 from allauth.mfa.base.forms import AuthenticateForm
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.html import escape
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tenants.auth_limits import TooManyAttempts, attempt_release, login_attempt_consume, signup_attempt_consume
-from tenants.models import ApiKey, Creator, User
+from tenants.models import TIME_ZONE_INVALID, ApiKey, Creator, User, time_zone_names
 from tenants.roles import Role
 from tenants.validators import validate_creator_slug
 
 
-class CreatorSignupForm(forms.Form):
-    """Extra fields on allauth's sign-up form: the business and the slug that becomes its host."""
-
-    business_name = forms.CharField(max_length=100, label="Coaching business name")
-    slug = forms.CharField(
-        max_length=40,
-        label="Your address",
-        help_text="Lowercase letters, digits and hyphens. Your coach will live at <slug>.localhost.",
+def person_name_field() -> forms.CharField:
+    """The name clients see when this person joins a conversation; without it they saw the
+    local part of an email address ("lucia from the team joined")."""
+    return forms.CharField(
+        max_length=150,
+        label=gettext_lazy("Your name"),
+        help_text=gettext_lazy("Shown to the people you coach when you join a conversation."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
+
+
+def clean_person_name(value: str) -> str:
+    name = " ".join(value.split())
+    if not name:
+        raise ValidationError(_("Tell us your name."), code="required")
+    return name
+
+
+def creator_address_example(request: HttpRequest | None) -> str:
+    """What a new creator's host looks like from where this person is, port included: the form's
+    example must be an address they can type."""
+    host = request.get_host() if request is not None else ""
+    port = host.rpartition(":")[2] if ":" in host else ""
+    suffix = f":{port}" if port and port not in ("80", "443") else ""
+    return f"your-name.{settings.PLATFORM_DOMAIN}{suffix}"
+
+
+class CreatorSignupForm(forms.Form):
+    """Extra fields on allauth's sign-up form: the person's name, the business and the slug that
+    becomes its host."""
+
+    field_order = ["name", "email", "password1", "password2", "business_name", "slug"]
+
+    name = person_name_field()
+    business_name = forms.CharField(max_length=100, label=gettext_lazy("Coaching business name"))
+    slug = forms.CharField(max_length=40, label=gettext_lazy("Your address"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Form help text is rendered as HTML: a "<slug>" placeholder vanished as an unknown tag.
+        address = escape(creator_address_example(context.request))
+        self.fields["slug"].help_text = _(
+            "Lowercase letters, digits and hyphens. Your coach will live at %(address)s."
+        ) % {"address": address}
+
+    def clean_name(self) -> str:
+        return clean_person_name(self.cleaned_data["name"])
 
     def clean_business_name(self) -> str:
         name = self.cleaned_data["business_name"].strip()
@@ -55,8 +96,9 @@ class CreatorSignupForm(forms.Form):
         return cleaned
 
     def signup(self, request: HttpRequest, user: User) -> None:
-        from tenants.services import SlugTaken, creator_create
+        from tenants.services import SlugTaken, creator_create, user_name_set
 
+        user_name_set(user=user, name=self.cleaned_data["name"])
         try:
             creator_create(owner=user, name=self.cleaned_data["business_name"], slug=self.cleaned_data["slug"])
         except SlugTaken as exc:  # lost a race with another sign-up for the same slug
@@ -73,16 +115,40 @@ class RoleChangeForm(forms.Form):
 
 
 class AcceptWithNewAccountForm(forms.Form):
-    password = forms.CharField(widget=forms.PasswordInput, min_length=10, label="Choose a password")
+    name = person_name_field()
+    password = forms.CharField(widget=forms.PasswordInput, min_length=10, label=gettext_lazy("Choose a password"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["password"].widget.attrs["autocomplete"] = "new-password"
 
+    def clean_name(self) -> str:
+        return clean_person_name(self.cleaned_data["name"])
+
 
 class ApiKeyForm(forms.Form):
     name = forms.CharField(max_length=80, help_text="Where the key will be used, e.g. “Zapier” or “booking site”.")
     scope = forms.ChoiceField(choices=ApiKey.Scope.choices, initial=ApiKey.Scope.READ)
+
+
+def _time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name.replace("_", " ")) for name in time_zone_names()]
+
+
+class CreatorSettingsForm(forms.Form):
+    """The coaching space's time zone and default language (creator_settings_update saves them)."""
+
+    timezone = forms.ChoiceField(
+        choices=_time_zone_choices,
+        label=gettext_lazy("Time zone"),
+        help_text=gettext_lazy("Check-ins, reminders and each day's analytics follow this clock."),
+        error_messages={"invalid_choice": TIME_ZONE_INVALID},
+    )
+    language = forms.ChoiceField(
+        choices=settings.LANGUAGES,
+        label=gettext_lazy("Language for new contacts"),
+        help_text=gettext_lazy("Your coach speaks it to people who have not chosen a language yet."),
+    )
 
 
 class TwoFactorAuthenticateForm(AuthenticateForm):

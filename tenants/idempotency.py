@@ -1,7 +1,8 @@
 """`Idempotency-Key` on API POSTs: a retried request gets the first answer back instead of acting twice.
 
 Answers are kept for a day, per credential (the Authorization header or session) and per creator
-(cache keys carry the schema). The same key with a different body is refused, as is a key whose
+(creator_key on a creator's host; platform_key on the public host, whose API serves no creator).
+The same key with a different body is refused, as is a key whose
 first request is still running.
 """
 
@@ -16,6 +17,9 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from redis.exceptions import RedisError
 
+from tenants.api_errors import error_response
+from tenants.scope import creator_key, platform_key
+
 PENDING_SECONDS = 120
 MAX_KEY_LENGTH = 255
 # Bodies up to this size are part of the fingerprint; larger ones (uploads) by length and type.
@@ -24,7 +28,7 @@ REPLAYED_HEADERS = ("Content-Type", "Location")
 
 
 def _error(status: int, code: str, message: str) -> JsonResponse:
-    return JsonResponse({"error": {"code": code, "message": message, "fields": {}}}, status=status)
+    return error_response(code, message, status)
 
 
 def _fingerprint(request: HttpRequest) -> str:
@@ -41,7 +45,9 @@ def _cache_key(request: HttpRequest, idempotency_key: str) -> str:
     credential = request.headers.get("Authorization", "") + "|" + request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")
     principal = hashlib.sha256(credential.encode()).hexdigest()[:32]
     key = hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
-    return f"idempotency:{principal}:{key}"
+    if getattr(getattr(request, "tenant", None), "schema_name", None) == settings.PUBLIC_SCHEMA_NAME:
+        return platform_key("idempotency", principal, key)
+    return creator_key("idempotency", principal, key)
 
 
 class IdempotencyKeyMiddleware:

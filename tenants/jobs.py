@@ -2,6 +2,8 @@
 
 Every such actor takes the creator's schema name as its first argument and runs inside that
 schema; a message without a known creator is refused (it dead-letters, never falls back to public).
+Services enqueue through `actor.send_on_commit(...)`, which names the schema for them and fails
+closed where there is no creator (see tenants.scope), instead of each writing its own `on_commit`.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import dramatiq
-from django.db import connection
+from django.db import connection, transaction
 from django_tenants.utils import tenant_context
 
 from tenants.models import Creator
+from tenants.scope import creator_schema, creator_schema_checked
 
 logger = logging.getLogger(__name__)
 R = TypeVar("R")
@@ -35,6 +38,21 @@ def creator_for_job(schema_name: Any) -> Creator:
     return creator
 
 
+class TenantActor(dramatiq.Actor):
+    """A Dramatiq actor whose first argument is the creator's schema."""
+
+    def send_on_commit(self, *args: Any, creator: Creator | None = None, **kwargs: Any) -> None:
+        """Enqueue this job once the current transaction commits (at once outside one).
+
+        The schema is the current creator's, or `creator`'s for code that serves a creator from the
+        public schema (an invitation sent from the platform). It is settled now, not at commit, so a
+        call outside any creator raises OutsideCreatorScope here, in the caller, never a job for
+        `public`.
+        """
+        schema = creator_schema() if creator is None else creator_schema_checked(creator.schema_name)
+        transaction.on_commit(lambda: self.send(schema, *args, **kwargs))
+
+
 def tenant_actor(fn: Callable[..., R] | None = None, **actor_options: Any) -> Any:
     """`@tenant_actor` / `@tenant_actor(max_retries=3)`: fn(creator, *args) inside `tenant_context`."""
 
@@ -49,6 +67,6 @@ def tenant_actor(fn: Callable[..., R] | None = None, **actor_options: Any) -> An
                 connection.set_schema_to_public()
 
         actor_options.setdefault("actor_name", f"{func.__module__}.{func.__name__}")
-        return dramatiq.actor(run, **actor_options)
+        return dramatiq.actor(run, actor_class=TenantActor, **actor_options)
 
     return decorate(fn) if fn is not None else decorate

@@ -18,6 +18,8 @@ import redis
 from django.conf import settings
 from redis.exceptions import RedisError
 
+from tenants.scope import platform_key
+
 logger = logging.getLogger(__name__)
 
 
@@ -28,6 +30,8 @@ def limit_key_digest(value: str) -> str:
 
 @dataclass(frozen=True)
 class Limit:
+    """One budget. Its key is platform-wide (platform_key): a limit per creator says so in `ident`."""
+
     scope: str
     ident: str
     limit: int
@@ -59,7 +63,8 @@ def limits_wait_seconds(limits: Sequence[Limit], *, clock: Callable[[], float] =
     config = settings.CACHES["limits"]
     prefix = config.get("KEY_PREFIX", "")
     keys = [
-        f"{prefix}:{item.scope}:{limit_key_digest(item.ident)}:{int(now // item.window_seconds)}" for item in limits
+        f"{prefix}:{platform_key(item.scope, limit_key_digest(item.ident), int(now // item.window_seconds))}"
+        for item in limits
     ]
     arguments = [value for item in limits for value in (item.limit, item.window_seconds + 60)]
     try:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+
+from tenants.api_errors import error_response
 
 SESSION_SCHEMA_KEY = "compa_schema"
 ALWAYS_SERVED_PATHS = ("/healthz", "/static/")
@@ -51,9 +53,7 @@ class SuspendedCreatorMiddleware:
         if tenant is not None and tenant.is_suspended and not request.path.startswith(ALWAYS_SERVED_PATHS):
             message = "This coaching space is suspended. Its owner can contact support to restore it."
             if wants_json(request):
-                return JsonResponse(
-                    {"error": {"code": "creator_suspended", "message": message, "fields": {}}}, status=403
-                )
+                return error_response("creator_suspended", message, 403)
             html = render_to_string("tenants/suspended.html", {"message": message, "creator": tenant})
             return HttpResponse(html, status=403)
         return self.get_response(request)

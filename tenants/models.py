@@ -1,14 +1,18 @@
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
+import zoneinfo
 from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection, models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 from django_tenants.postgresql_backend.base import _check_schema_name
 from django_tenants.utils import quote_schema_name, schema_exists
@@ -49,6 +53,27 @@ class User(AbstractUser):
         return self.email
 
 
+# Names zoneinfo knows but that are no place: "localtime" means whatever the server is set to.
+_NOT_PLACES = frozenset({"localtime", "posixrules", "Factory"})
+TIME_ZONE_INVALID = _("“%(value)s” is not a time zone. Use a name like Europe/Madrid or America/Mexico_City.")
+
+
+@functools.cache
+def time_zone_names() -> tuple[str, ...]:
+    """The IANA time zones this server can compute, sorted; read once (it walks the zoneinfo tree)."""
+    return tuple(sorted(zoneinfo.available_timezones() - _NOT_PLACES))
+
+
+def validate_time_zone(name: str) -> None:
+    """Refuse anything but an IANA name: schedules must never meet a zone they cannot compute."""
+    if name not in time_zone_names():
+        raise ValidationError(TIME_ZONE_INVALID, code="invalid_time_zone", params={"value": name})
+
+
+def default_time_zone() -> str:
+    return settings.CREATOR_DEFAULT_TIME_ZONE
+
+
 class Creator(TenantMixin):
     """A coaching business: one Postgres schema, one host, one team."""
 
@@ -68,6 +93,11 @@ class Creator(TenantMixin):
     suspended_reason = models.CharField(max_length=200, blank=True)
     suspended_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Where the creator's day begins and ends: schedules, reminders and analytics' days follow it.
+    # (Declared after created_at: in the class body this name hides django.utils.timezone.)
+    timezone = models.CharField(max_length=64, default=default_time_zone, validators=[validate_time_zone])
+    # The language new contacts are spoken to in until they choose one.
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
 
     auto_create_schema = True
 

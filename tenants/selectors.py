@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from allauth.account.models import EmailAddress
 from django.db.models import Count, Q, QuerySet
@@ -50,6 +51,12 @@ def open_invitations(*, creator: Creator) -> QuerySet[Invitation]:
 
 def invitation_by_token(*, creator: Creator, token: str) -> Invitation | None:
     return Invitation.objects.filter(creator=creator, token_hash=hash_invitation_token(token)).first()
+
+
+def creator_zone(creator: Creator) -> ZoneInfo:
+    """The creator's time zone, for schedules and analytics' day boundaries: "today" for a coach in
+    Madrid ends at midnight in Madrid, not in UTC. The name was validated when it was saved."""
+    return ZoneInfo(creator.timezone)
 
 
 def creator_by_slug(*, slug: str) -> Creator | None:

@@ -35,6 +35,7 @@ from tenants.models import (
     hash_invitation_token,
 )
 from tenants.roles import Role
+from tenants.scope import creator_key
 from tenants.selectors import creator_memberships_for_user, membership_for, user_email_verified
 from tenants.two_factor import two_factor_code_accept, user_two_factor_enabled
 from tenants.validators import schema_name_for_slug, validate_creator_slug
@@ -137,6 +138,25 @@ def creator_delete(*, creator: Creator) -> None:
         Creator.objects.get(pk=creator.pk).delete(force_drop=True)
 
 
+def creator_settings_update(*, creator: Creator, timezone: str, language: str) -> Creator:
+    """Set the creator's time zone and the language new contacts get. Owners only (the caller checks).
+
+    Validated by the model's own fields (an IANA zone, a language in LANGUAGES), then written as
+    an UPDATE of those two columns: a suspension made meanwhile is never written back over.
+    """
+    values = {"timezone": timezone, "language": language}
+    errors: dict[str, list[ValidationError]] = {}
+    for name, value in values.items():
+        try:
+            values[name] = Creator._meta.get_field(name).clean(value, creator)
+        except ValidationError as exc:
+            errors[name] = exc.error_list
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        return _creator_set_status(creator, **values)
+
+
 def _creator_set_status(creator: Creator, **fields: Any) -> Creator:
     # An UPDATE rather than save(): django-tenants refuses save() from another creator's schema.
     Creator.objects.filter(pk=creator.pk).update(**fields)
@@ -163,7 +183,8 @@ def handoff_token_redeem(*, token: str, creator: Creator) -> User:
     user = User.objects.filter(pk=payload.get("u"), is_active=True).first()
     if user is None or membership_for(user=user, creator=creator) is None:
         raise HandoffInvalid("You are not a member of this coaching space.")
-    if not cache.add(f"handoff:{payload.get('n')}", 1, timeout=settings.HANDOFF_MAX_AGE_SECONDS * 2):
+    nonce = creator_key("handoff", payload.get("n"))  # on the creator's host the link is for
+    if not cache.add(nonce, 1, timeout=settings.HANDOFF_MAX_AGE_SECONDS * 2):
         raise HandoffInvalid("This sign-in link has already been used. Please sign in again.")
     return user
 
@@ -325,7 +346,7 @@ def invitation_create(*, creator: Creator, invited_by: User, email: str, role: s
         )
         from tenants.tasks import send_invitation_email
 
-        transaction.on_commit(lambda: send_invitation_email.send(creator.schema_name, invitation.pk, token))
+        send_invitation_email.send_on_commit(invitation.pk, token, creator=creator)
     return invitation, token
 
 
@@ -333,6 +354,17 @@ def invitation_revoke(*, invitation: Invitation) -> None:
     if invitation.revoked_at is None and invitation.accepted_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
+
+
+def user_name_set(*, user: User, name: str) -> User:
+    """The name clients see when this person joins a conversation (get_full_name()).
+
+    Kept whole in first_name: names do not split reliably into first and last ("María José
+    García López"), and get_full_name() gives the whole name back.
+    """
+    user.first_name, user.last_name = name.strip()[:150], ""
+    user.save(update_fields=["first_name", "last_name"])
+    return user
 
 
 def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
@@ -354,12 +386,14 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     return membership
 
 
-def invitation_accept_with_new_account(*, invitation: Invitation, password: str) -> tuple[User, Membership]:
+def invitation_accept_with_new_account(
+    *, invitation: Invitation, password: str, name: str = ""
+) -> tuple[User, Membership]:
     if User.objects.filter(email__iexact=invitation.email).exists():
         raise EmailTaken(invitation.email)
     validate_password(password, user=User(email=invitation.email))
     with transaction.atomic():
-        user = User.objects.create_user(email=invitation.email, password=password)
+        user = User.objects.create_user(email=invitation.email, password=password, first_name=name.strip()[:150])
         membership = invitation_accept(invitation=invitation, user=user)
     return user, membership
 

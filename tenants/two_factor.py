@@ -21,6 +21,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from tenants.models import User
+from tenants.scope import platform_key
 
 ADMIN_PATH = "/admin/"
 ADMIN_PATHS_WITHOUT_TWO_FACTOR = ("/admin/logout/",)
@@ -49,7 +50,7 @@ def two_factor_code_accept(*, user: User, code: str) -> bool:
                 continue
             # Marked in the cache every host shares, so a code seen once is not replayed elsewhere.
             period = mfa_settings.TOTP_PERIOD * (2 * mfa_settings.TOTP_TOLERANCE + 1)
-            if not caches["limits"].add(f"auth:totp-used:{user.pk}:{code}", 1, timeout=period):
+            if not caches["limits"].add(platform_key("auth", "totp-used", user.pk, code), 1, timeout=period):
                 return False
         elif not RecoveryCodes(authenticator).validate_code(code):
             continue

@@ -4,11 +4,19 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tenants.forms import AcceptWithNewAccountForm, ApiKeyForm, InvitationForm, RoleChangeForm
+from tenants.api_errors import error_response
+from tenants.forms import (
+    AcceptWithNewAccountForm,
+    ApiKeyForm,
+    CreatorSettingsForm,
+    InvitationForm,
+    RoleChangeForm,
+)
 from tenants.hub import hub_view
 from tenants.middleware import wants_json
 from tenants.roles import Capability
@@ -28,6 +36,7 @@ from tenants.services import (
     TeamRuleBroken,
     api_key_create,
     api_key_revoke,
+    creator_settings_update,
     handoff_token_create,
     handoff_token_redeem,
     invitation_accept,
@@ -50,13 +59,13 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
         code, status, message = "too_large", 413, "The request body is larger than this endpoint accepts."
     else:
         code, status, message = "bad_request", 400, "The request could not be understood."
-    return JsonResponse({"error": {"code": code, "message": message, "fields": {}}}, status=status)
+    return error_response(code, message, status)
 
 
 def unknown_host(request: HttpRequest) -> HttpResponse:
-    message = "No coaching space lives at this address. Check the spelling of the link."
+    message = _("No coaching space lives at this address. Check the spelling of the link.")
     if wants_json(request):
-        return JsonResponse({"error": {"code": "unknown_host", "message": message, "fields": {}}}, status=404)
+        return error_response("unknown_host", message, 404)
     return render(request, "tenants/refused.html", {"message": message}, status=404)
 
 
@@ -85,7 +94,8 @@ def hub_home_public(request: HttpRequest) -> HttpResponse:
 def hub_handoff_public(request: HttpRequest, slug: str) -> HttpResponse:
     membership = creator_memberships_for_user(user=request.user).filter(creator__slug=slug).first()
     if membership is None:
-        return render(request, "tenants/refused.html", {"message": "You are not a member of that space."}, status=404)
+        message = _("You are not a member of that space.")
+        return render(request, "tenants/refused.html", {"message": message}, status=404)
     return redirect_to_hub(request, membership.creator)
 
 
@@ -133,21 +143,32 @@ def team(request: HttpRequest) -> HttpResponse:
 @hub_view(Capability.MANAGE_TEAM)
 @require_POST
 def team_member_update(request: HttpRequest, membership_id: int) -> HttpResponse:
+    """Change a member's role; the last owner cannot stop being one (the service says so)."""
     membership = team_membership_get(creator=request.tenant, membership_id=membership_id)
     if membership is None:
-        return render(request, "tenants/refused.html", {"message": "No such team member."}, status=404)
+        return render(request, "tenants/refused.html", {"message": _("No such team member.")}, status=404)
+    form = RoleChangeForm(request.POST)
     try:
-        if request.POST.get("action") == "remove":
-            membership_remove(membership=membership)
-            messages.success(request, f"{membership.user} was removed from the team.")
-        else:
-            form = RoleChangeForm(request.POST)
-            if not form.is_valid():
-                raise ValidationError("Choose a valid role.")
-            membership_change_role(membership=membership, role=form.cleaned_data["role"])
-            messages.success(request, f"{membership.user} is now {membership.get_role_display()}.")
+        if not form.is_valid():
+            raise ValidationError(_("Choose a valid role."))
+        membership_change_role(membership=membership, role=form.cleaned_data["role"])
+        messages.success(request, f"{membership.user} is now {membership.get_role_display()}.")
     except (TeamRuleBroken, ValidationError) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    return redirect("hub-team")
+
+
+@hub_view(Capability.MANAGE_TEAM)
+@require_POST
+def team_member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
+    membership = team_membership_get(creator=request.tenant, membership_id=membership_id)
+    if membership is None:
+        return render(request, "tenants/refused.html", {"message": _("No such team member.")}, status=404)
+    try:
+        membership_remove(membership=membership)
+        messages.success(request, f"{membership.user} was removed from the team.")
+    except TeamRuleBroken as exc:
+        messages.error(request, str(exc))
     return redirect("hub-team")
 
 
@@ -164,7 +185,7 @@ def invitation_withdraw(request: HttpRequest, invitation_id: int) -> HttpRespons
 def invitation_respond(request: HttpRequest, token: str) -> HttpResponse:
     invitation = invitation_by_token(creator=request.tenant, token=token)
     if invitation is None or not invitation.is_open():
-        message = "This invitation is not valid any more. Ask the person who invited you for a new one."
+        message = _("This invitation is not valid any more. Ask the person who invited you for a new one.")
         return render(request, "tenants/refused.html", {"message": message}, status=404)
     form = AcceptWithNewAccountForm(
         request.POST if request.method == "POST" and not request.user.is_authenticated else None
@@ -175,16 +196,16 @@ def invitation_respond(request: HttpRequest, token: str) -> HttpResponse:
             if request.user.is_authenticated:
                 invitation_accept(invitation=invitation, user=request.user)
             elif form.is_valid():
-                user, _ = invitation_accept_with_new_account(
-                    invitation=invitation, password=form.cleaned_data["password"]
+                user, _membership = invitation_accept_with_new_account(
+                    invitation=invitation, password=form.cleaned_data["password"], name=form.cleaned_data["name"]
                 )
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         except EmailTaken:
-            error = "You already have an account: sign in first, then open this link again."
+            error = _("You already have an account: sign in first, then open this link again.")
         except (TeamRuleBroken, ValidationError) as exc:
             error = " ".join(getattr(exc, "messages", [str(exc)]))
         if not error and not form.errors:
-            messages.success(request, f"Welcome to {request.tenant.name}!")
+            messages.success(request, _("Welcome to %(name)s!") % {"name": request.tenant.name})
             return redirect("hub-home")
     context = {"invitation": invitation, "form": form, "error": error}
     return render(request, "tenants/invitation.html", context, status=400 if error or form.errors else 200)
@@ -215,3 +236,20 @@ def api_key_revoke_view(request: HttpRequest, key_id: str) -> HttpResponse:
     api_key_revoke(key=key)
     messages.success(request, f"The key “{key.name}” is revoked: requests using it are refused from now on.")
     return redirect("hub-api-keys")
+
+
+@hub_view(Capability.MANAGE_TEAM)
+def creator_settings(request: HttpRequest) -> HttpResponse:
+    """The space's time zone and new contacts' language: owners only, as they shape every schedule."""
+    creator = request.tenant
+    initial = {"timezone": creator.timezone, "language": creator.language}
+    form = CreatorSettingsForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            creator_settings_update(creator=creator, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Settings saved."))
+            return redirect("hub-settings")
+    return render(request, "tenants/settings.html", {"form": form}, status=400 if form.errors else 200)

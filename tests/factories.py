@@ -90,3 +90,65 @@ def bearer(user: User, creator: Creator) -> dict[str, str]:
 
 def host(creator: Creator | None = None) -> dict[str, str]:
     return {"HTTP_HOST": f"{creator.hostname}:8000" if creator else "localhost:8000"}
+
+
+# --- Inside a creator's schema (use within tenant_context) ----------------------------------------
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    """A person the creator's coach talks to, known by an email identity (as an API caller or a
+    sign-in would leave them)."""
+
+    class Meta:
+        model = "conversations.Contact"
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"client{n}@example.org")
+
+    @factory.post_generation
+    def identities(obj, create: bool, extracted, **kwargs) -> None:
+        if create:
+            from conversations.services.contacts import contact_identities_sync
+
+            contact_identities_sync(contact=obj)
+
+
+class ContactIdentityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "conversations.ContactIdentity"
+
+    contact = factory.SubFactory(ContactFactory)
+    outlet = "web"
+    address = factory.Faker("uuid4")
+    verified = True
+
+
+class ConversationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "conversations.Conversation"
+
+    contact = factory.SubFactory(ContactFactory)
+    outlet = "app"
+
+
+class MessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "conversations.Message"
+
+    conversation = factory.SubFactory(ConversationFactory)
+    author = "user"
+    text = factory.Sequence(lambda n: f"Message number {n}")
+
+
+class DocumentFactory(factory.django.DjangoModelFactory):
+    """A document row as the library lists it (not ingested: use the upload API for that)."""
+
+    class Meta:
+        model = "knowledge.Document"
+
+    title = factory.Sequence(lambda n: f"Guide {n}")
+    kind = "txt"
+    original_filename = factory.LazyAttribute(lambda d: f"{d.title.lower().replace(' ', '-')}.txt")
+    file = factory.django.FileField(filename="guide.txt", data=b"Sleep seven to nine hours.")
+    content_hash = factory.Sequence(lambda n: f"{n:064x}")
+    status = "ready"

@@ -46,6 +46,8 @@ def test_sign_up_shape_the_coach_and_stay_signed_in(platform, live_server, page,
     port = live_server.url.rsplit(":", 1)[1]
     page.goto(f"http://localhost:{port}/")
     page.get_by_role("link", name="Create your coaching space").click()
+    assert page.get_by_text(f"Your coach will live at your-name.localhost:{port}.").is_visible()
+    page.fill("input[name=name]", "Rosa Díaz")
     page.fill("input[name=email]", "browser@example.com")
     page.fill("input[name=password1]", "a-very-good-password-1")
     page.fill("input[name=password2]", "a-very-good-password-1")
@@ -71,6 +73,7 @@ def test_sign_up_shape_the_coach_and_stay_signed_in(platform, live_server, page,
 def test_a_taken_slug_is_explained_on_the_form(platform, live_server, page):
     port = live_server.url.rsplit(":", 1)[1]
     page.goto(f"http://localhost:{port}/accounts/signup/")
+    page.fill("input[name=name]", "Carla Copy")
     page.fill("input[name=email]", "second@example.com")
     page.fill("input[name=password1]", "a-very-good-password-1")
     page.fill("input[name=password2]", "a-very-good-password-1")

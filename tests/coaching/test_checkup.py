@@ -35,7 +35,7 @@ def test_the_checkup_reports_passes_and_missing_facts(knowledge, alpha, run_jobs
     assert failed[0]["question"] == "What is the capital of France?"
     assert failed[0]["missing_facts"] == ["Paris"]
 
-    page = client_for(alpha.creator, alpha.owner).post("/hub/checkup/", {"action": "run"}).content.decode()
+    page = client_for(alpha.creator, alpha.owner).post("/hub/checkup/run/").content.decode()
     assert "2 of 3 passed" in page
     assert "Missing: Paris" in page
 

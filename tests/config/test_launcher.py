@@ -3,12 +3,15 @@ var/, the demo creator, and web + worker + scheduler that one SIGTERM to the gro
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -91,6 +94,110 @@ def test_the_run_command_serves_the_demo_and_stops_cleanly(tmp_path):
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(60)
+    # Asked to stop, it stops cleanly: exit status 0 (make prints no "Error 143") and its own last word.
+    output = (tmp_path / "run.log").read_text(errors="replace")
+    assert process.returncode == 0, output[-3000:]
+    assert output.strip().splitlines()[-1] == "[compa] Compañero stopped.", output[-3000:]
     assert not (tmp_path / "var" / "postgres" / "postmaster.pid").exists(), "embedded PostgreSQL stopped"
     for child in children:
         assert not child.is_running() or child.status() == psutil.STATUS_ZOMBIE, child.cmdline()
+
+
+def launcher_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
+    """No embedded PostgreSQL or Redis (their URLs are set, never reached in these tests)."""
+    unset = {"CHROMA_URL", "CHROMA_PORT", "DJANGO_SETTINGS_MODULE", "PUBLIC_PORT"}
+    env = {key: value for key, value in os.environ.items() if key not in unset}
+    env.update(
+        COMPA_VAR_DIR=str(tmp_path / "var"),
+        DATABASE_URL="postgresql://nobody@127.0.0.1:9/unreachable",
+        REDIS_URL="redis://127.0.0.1:9/0",
+    )
+    env.update(overrides)
+    return env
+
+
+def test_a_taken_web_port_is_named_before_anything_starts(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = launcher_env(tmp_path, PORT=str(port), CHROMA_URL="http://127.0.0.1:9")
+        result = subprocess.run(
+            [sys.executable, "-m", "config.launcher", "run"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert f"port {port} on 127.0.0.1 is not free for the web server" in output, output[-3000:]
+    assert "set PORT to another port" in output
+    assert "migrating" not in output, "nothing was started"
+
+
+def test_the_embedded_chroma_never_takes_the_web_port(tmp_path, monkeypatch):
+    """`PORT=8100 make run`: Chroma's old fixed default was 8100, so the web server could not bind."""
+    from config import launcher
+
+    for name in ("CHROMA_URL", "CHROMA_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:9/unreachable")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:9/0")
+    monkeypatch.setenv("PORT", "8100")
+    with launcher.services(tmp_path, chroma=True, database="unused") as env:
+        chroma_port = urllib.parse.urlsplit(env["CHROMA_URL"]).port
+        assert chroma_port != 8100
+        with urllib.request.urlopen(f"{env['CHROMA_URL']}/api/v2/heartbeat", timeout=3) as response:
+            assert response.status == 200
+    # An explicit CHROMA_PORT is honoured as given.
+    monkeypatch.delenv("CHROMA_URL")
+    wanted = free_port()
+    monkeypatch.setenv("CHROMA_PORT", str(wanted))
+    with launcher.services(tmp_path, chroma=True, database="unused") as env:
+        assert env["CHROMA_URL"] == f"http://127.0.0.1:{wanted}"
+
+
+def test_a_taken_chroma_port_is_named(tmp_path, monkeypatch):
+    from config import launcher
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        monkeypatch.delenv("CHROMA_URL", raising=False)
+        monkeypatch.setenv("CHROMA_PORT", str(port))
+        monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:9/unreachable")
+        monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:9/0")
+        refused = pytest.raises(SystemExit, match=f"port {port} on 127.0.0.1 is not free for the Chroma server")
+        with refused, launcher.services(tmp_path, chroma=True, database="unused"):
+            pass
+
+
+def test_sigterm_while_starting_stops_what_started_and_exits_0(tmp_path):
+    """Stopped while it migrates (a database that never answers holds it there), it still stops
+    the Chroma server it started, exits 0 and says so last."""
+    with socket.socket() as silent_database:
+        silent_database.bind(("127.0.0.1", 0))
+        silent_database.listen()
+        database_url = f"postgresql://nobody@127.0.0.1:{silent_database.getsockname()[1]}/compa"
+        env = launcher_env(tmp_path, PORT=str(free_port()), DATABASE_URL=database_url)
+        with open(tmp_path / "run.log", "wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "config.launcher", "run"],
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 90
+            while "migrating and seeding" not in (tmp_path / "run.log").read_text() and time.monotonic() < deadline:
+                assert process.poll() is None, (tmp_path / "run.log").read_text()[-3000:]
+                time.sleep(0.05)
+            children = psutil.Process(process.pid).children()
+            chroma = [child for child in children if "chroma" in " ".join(child.cmdline())]
+            process.send_signal(signal.SIGTERM)
+            process.wait(60)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+    output = (tmp_path / "run.log").read_text(errors="replace")
+    assert process.returncode == 0, output[-3000:]
+    assert output.strip().splitlines()[-1] == "[compa] Compañero stopped.", output[-3000:]
+    assert chroma, output[-3000:]
+    assert not chroma[0].is_running() or chroma[0].status() == psutil.STATUS_ZOMBIE, "Chroma was stopped"

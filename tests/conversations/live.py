@@ -22,10 +22,10 @@ GUIDE = pdf_bytes(
 
 
 def widget_for(creator, origins: list[str] | None = None):
-    from conversations.selectors import widget_first
+    from conversations.services import widget_ensure
 
     with tenant_context(creator):
-        widget = widget_first()
+        widget = widget_ensure()
         widget.allowed_origins = origins if origins is not None else ["http://coach-site.example"]
         widget.save()
     return widget

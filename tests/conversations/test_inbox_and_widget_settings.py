@@ -29,8 +29,18 @@ def chat(alpha):
         return question.conversation, reply
 
 
-def act(team, conversation, role="coach", **data):
-    return client_for(team.creator, team.member(role)).post(f"/hub/inbox/{conversation.pk}/act/", data)
+def act(team, conversation, role="coach", action="", message="", memory="", **data):
+    """Each hub action has its own URL; the message or memory it acts on is part of it."""
+    path = {
+        "take_over": "take-over/",
+        "hand_back": "hand-back/",
+        "send": "messages/",
+        "rate": f"messages/{message}/rate/",
+        "correct": f"messages/{message}/correct/",
+        "remember": f"memories/{memory}/" if memory else "memories/",
+        "forget": f"memories/{memory}/forget/",
+    }[action]
+    return client_for(team.creator, team.member(role)).post(f"/hub/inbox/{conversation.pk}/{path}", data)
 
 
 def test_the_inbox_lists_conversations_with_unread_counts_that_clear_when_read(alpha, chat):
@@ -48,12 +58,7 @@ def test_only_members_who_answer_conversations_see_them_and_never_anothers(alpha
     assert client_for(alpha.creator, alpha.owner).get("/hub/inbox/").status_code == 200
     assert client_for(alpha.creator, beta.owner).get(f"/hub/inbox/{conversation.pk}/").status_code == 403
     assert client_for(beta.creator, beta.owner).get(f"/hub/inbox/{conversation.pk}/").status_code == 404
-    assert (
-        client_for(beta.creator, beta.owner)
-        .post(f"/hub/inbox/{conversation.pk}/act/", {"action": "take_over"})
-        .status_code
-        == 404
-    )
+    assert client_for(beta.creator, beta.owner).post(f"/hub/inbox/{conversation.pk}/take-over/").status_code == 404
     assert "ana@example.com" not in client_for(beta.creator, beta.owner).get("/hub/inbox/").content.decode()
     with tenant_context(alpha.creator):
         assert Conversation.objects.get(pk=conversation.pk).handler == "ai"

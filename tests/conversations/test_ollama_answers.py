@@ -9,8 +9,7 @@ import pytest
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from coaching.models import Persona
-from conversations.models import Message
+from conversations.models import Message, Persona
 from tests.conftest import free_port
 from tests.conversations.test_chat_api import GUIDE, chat
 from tests.factories import bearer, host

@@ -9,6 +9,7 @@ from django_tenants.utils import tenant_context
 
 from conversations import services
 from conversations.models import Contact, Message
+from conversations.services.turns import Turn, turn_answer, turn_intake
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,19 +44,19 @@ def test_the_sockets_next_message_and_its_reply_take_a_bounded_number_of_queries
         first, _ = services.message_receive(contact=contact, text="Hi, I'm Ana.", claim_reply=True)
         services.reply_generate(message_id=first.pk, claimed=first)
         with CaptureQueriesContext(connection) as store:
-            person, conversation = services.web_contact_and_conversation(
-                contact_id=contact.pk, conversation_id=str(first.conversation_id)
-            )
-            message, _ = services.message_receive(
-                contact=person,
-                text="How do I sleep better?",
-                client_id="tab-1-message-2",
-                conversation=conversation,
-                claim_reply=True,
+            turn = turn_intake(
+                Turn(
+                    outlet="app",
+                    text="How do I sleep better?",
+                    client_id="tab-1-message-2",
+                    contact_id=contact.pk,
+                    conversation_id=str(first.conversation_id),
+                )
             )
         with CaptureQueriesContext(connection) as reply:
-            services.reply_generate(message_id=message.pk, claimed=message)
-    # conversation+contact, resend check, BEGIN, INSERT, UPDATE, COMMIT
-    assert len(store) <= 6, [q["sql"][:80] for q in store]
-    # history, persona, memories, policy, pinned answers; then BEGIN, lock, INSERT, summary, UPDATE, COMMIT
-    assert len(reply) <= 11, [q["sql"][:80] for q in reply]
+            turn_answer(turn)
+    # conversation+contact, resend check, BEGIN, INSERT, UPDATE, its event, COMMIT
+    assert len(store) <= 7, [q["sql"][:80] for q in store]
+    # history, persona, memories, policy, pinned answers; then BEGIN, lock, INSERT, summary, UPDATE,
+    # the reply's events (one INSERT for message_out and the answer's kind), COMMIT
+    assert len(reply) <= 12, [q["sql"][:80] for q in reply]

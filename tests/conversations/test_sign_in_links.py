@@ -18,7 +18,7 @@ from django_tenants.utils import tenant_context
 
 from conversations import services
 from conversations.identity import identity_from_token
-from conversations.models import Contact, Conversation, Message, WebVisitor
+from conversations.models import Contact, ContactIdentity, Conversation, Message
 from tests.conversations.live import Socket, client_id, widget_for
 from tests.factories import host
 
@@ -79,7 +79,7 @@ async def test_opening_a_link_a_stranger_asked_for_gives_the_stranger_nothing(al
         with tenant_context(alpha.creator):
             visitor = identity_from_token(stranger_token, schema=alpha.creator.schema_name).visitor_id
             return (
-                WebVisitor.objects.get(pk=visitor).contact_id,
+                ContactIdentity.objects.get(outlet="web", address=str(visitor)).contact_id,
                 Conversation.objects.get(pk=ack["conversation"]).contact_id,
                 Message.objects.filter(conversation__contact=ana).count(),
             )
@@ -112,7 +112,7 @@ async def test_the_person_sees_what_would_be_linked_and_only_a_confirmation_link
     def linked_to():
         with tenant_context(alpha.creator):
             visitor = identity_from_token(token, schema=alpha.creator.schema_name).visitor_id
-            return WebVisitor.objects.get(pk=visitor).contact_id
+            return ContactIdentity.objects.get(outlet="web", address=str(visitor)).contact_id
 
     outsider = await database_sync_to_async(Client)(**host(alpha.creator))
     assert (await look_and_decide("link", outsider)).status_code == 400, "only the signed-in person decides"
@@ -188,7 +188,7 @@ async def test_opening_the_chat_leaves_no_row_until_the_first_real_message(alpha
     @database_sync_to_async
     def contacts():
         with tenant_context(alpha.creator):
-            return Contact.objects.count(), WebVisitor.objects.count()
+            return Contact.objects.count(), ContactIdentity.objects.filter(outlet="web").count()
 
     before = await contacts()
     for _ in range(40):
@@ -224,7 +224,9 @@ async def test_the_browser_that_asked_opening_its_own_link_is_linked_without_a_q
         browser.post("/app/sign-in/", {"email": "ana@example.com"})
         response = browser.get(re.search(r"/app/auth/\S+/", mail.outbox[-1].body).group(0))
         with tenant_context(alpha.creator):
-            linked = WebVisitor.objects.get(pk=identity_from_token(token, schema=schema).visitor_id).contact_id
+            linked = ContactIdentity.objects.get(
+                outlet="web", address=str(identity_from_token(token, schema=schema).visitor_id)
+            ).contact_id
             moved = Message.objects.filter(text="I'm allergic to peanuts.", conversation__contact=ana).exists()
         return response, linked, moved
 

@@ -10,9 +10,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django_tenants.utils import tenant_context
 
-from coaching.models import Persona
-from conversations.models import Contact, ContactMemory, Conversation, Message
-from conversations.selectors import widget_first
+from conversations.models import Contact, ContactMemory, Conversation, Message, Persona
+from conversations.services import widget_ensure
 from tenants.models import ApiKey, Invitation, Membership
 from tenants.services import api_key_create, handoff_token_create, invitation_create
 from tests.conftest import client_for
@@ -59,7 +58,7 @@ def alpha_ids(alpha):
         contact = Contact.objects.create(email="canary-person@example.com", tags=["canary"])
         conversation = Conversation.objects.create(contact=contact)
         message = Message.objects.create(conversation=conversation, author="ai", text="canary reply")
-        widget = widget_first()
+        widget = widget_ensure()
         memory = ContactMemory.objects.create(contact=contact, kind="goal", text="canary goal")
     return {
         "membership_id": Membership.objects.get(creator=alpha.creator, user=alpha.coach).pk,
@@ -116,7 +115,7 @@ def test_alphas_owner_gets_nothing_from_betas_host(alpha, beta, alpha_ids, metho
 def test_betas_owner_cannot_touch_alphas_objects_by_id(alpha, beta, alpha_ids):
     beta_owner = client_for(beta.creator, beta.owner)
     membership_id = alpha_ids["membership_id"]
-    assert beta_owner.post(f"/hub/team/{membership_id}/", {"action": "remove"}).status_code == 404
+    assert beta_owner.post(f"/hub/team/{membership_id}/remove/").status_code == 404
     assert Membership.objects.filter(pk=membership_id).exists(), "beta's owner cannot remove alpha's coach"
     api = Client(**host(beta.creator))
     headers = bearer(beta.owner, beta.creator)

@@ -38,7 +38,7 @@ def test_a_new_person_joins_with_the_invited_role(alpha, run_jobs):
     browser = Client(**host(alpha.creator))
     page = browser.get(path)
     assert "invited as <strong>Analyst</strong>" in page.content.decode()
-    response = browser.post(path, {"password": "another-long-password-9"})
+    response = browser.post(path, {"name": "Nina Ortiz", "password": "another-long-password-9"})
     assert response.status_code == 302
     hub = browser.get("/hub/")
     assert hub.status_code == 200
@@ -49,7 +49,7 @@ def test_a_new_person_joins_with_the_invited_role(alpha, run_jobs):
 
 def test_someone_with_an_account_signs_in_then_joins(alpha, beta, run_jobs):
     path = invite(alpha, run_jobs, email=beta.owner.email, role="coach")
-    anonymous = Client(**host(alpha.creator)).post(path, {"password": "whatever-password-1"})
+    anonymous = Client(**host(alpha.creator)).post(path, {"name": "Beta Owner", "password": "whatever-password-1"})
     assert "already have an account" in anonymous.content.decode()
     browser = client_for(alpha.creator, beta.owner)
     assert browser.post(path).status_code == 302
@@ -126,7 +126,7 @@ def test_the_api_invites_and_lists_open_invitations(alpha, run_jobs):
 
 def test_the_password_of_a_new_member_must_be_strong(alpha, run_jobs):
     path = invite(alpha, run_jobs)
-    response = Client(**host(alpha.creator)).post(path, {"password": "12345678"})
+    response = Client(**host(alpha.creator)).post(path, {"name": "Nina Ortiz", "password": "12345678"})
     assert response.status_code == 400
     assert not Membership.objects.filter(user__email="nina@example.com").exists()
     UserFactory(email="unused@example.com")  # factories still work after a refused join

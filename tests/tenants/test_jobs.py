@@ -6,7 +6,7 @@ import dramatiq
 import pytest
 from django.db import connection
 
-from coaching.models import Persona
+from conversations.models import Persona
 from tenants.jobs import UnknownCreatorSchema, tenant_actor
 
 pytestmark = pytest.mark.django_db

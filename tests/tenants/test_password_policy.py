@@ -63,6 +63,7 @@ def test_it_refuses_the_hub_sign_up_form_with_a_weak_password(platform, public_c
     response = public_client.post(
         "/accounts/signup/",
         {
+            "name": "Lucía Fernández",
             "email": "lucia@example.com",
             "password1": "Summer2026",
             "password2": "Summer2026",

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from coaching.models import Persona
+from conversations.models import Persona
 from tenants.models import Invitation, Membership
 from tests.conftest import client_for
 from tests.factories import UserFactory, bearer, host

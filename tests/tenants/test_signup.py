@@ -43,6 +43,7 @@ def test_it_signs_up_through_the_form_and_lands_in_the_new_hub(platform, public_
     response = public_client.post(
         "/accounts/signup/",
         {
+            "name": "Lucía Fernández",
             "email": "lucia@example.com",
             "password1": GOOD_PASSWORD,
             "password2": GOOD_PASSWORD,

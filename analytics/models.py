@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Event(models.Model):
+    """One thing that happened in a creator's schema, appended and never edited.
+
+    Every app records into this stream and reports read from it, so it sits at the bottom of the
+    layers: the ids below are plain UUIDs, not foreign keys, because analytics may not import
+    conversations or knowledge. Events carry ids, kinds and numbers, never what a person wrote;
+    `analytics.services.event_record` enforces that on `data`.
+    """
+
+    class Kind(models.TextChoices):
+        # The one list of kinds: add a member here (and a migration for the choices) to record more.
+        MESSAGE_IN = "message_in", _("Message received")
+        MESSAGE_OUT = "message_out", _("Message sent")
+        ANSWER_GROUNDED = "answer_grounded", _("Answer grounded in the knowledge base")
+        ANSWER_PINNED = "answer_pinned", _("Curated answer given")
+        ANSWER_UNKNOWN = "answer_unknown", _("Question the coach could not answer")
+        TAKEOVER = "takeover", _("Team member took over")
+        HAND_BACK = "hand_back", _("Handed back to the coach")
+        MEMORY_KEPT = "memory_kept", _("Memory kept")
+        MEMORY_FORGOTTEN = "memory_forgotten", _("Memory forgotten")
+        WIDGET_OPENED = "widget_opened", _("Widget opened")
+        CONTACT_CREATED = "contact_created", _("Contact created")
+        DELIVERY_FAILED = "delivery_failed", _("Delivery failed")
+
+    class Author(models.TextChoices):
+        # Mirrors conversations' Message.Author without importing it (analytics sits below it).
+        USER = "user", _("End user")
+        AI = "ai", _("AI coach")
+        HUMAN = "human", _("Team member")
+        SYSTEM = "system", _("System")
+
+    id = models.BigAutoField(primary_key=True)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    # Indexed so erasing a contact finds their events without scanning the stream.
+    contact_id = models.UUIDField(null=True, blank=True, db_index=True)
+    conversation_id = models.UUIDField(null=True, blank=True)
+    # The row the event is about: a message, a widget or a memory, depending on the kind.
+    subject_id = models.UUIDField(null=True, blank=True)
+    outlet = models.CharField(max_length=20, blank=True)
+    author = models.CharField(max_length=10, choices=Author.choices, blank=True)
+    # One number per event (a latency in ms, a score), so reports can average without parsing data.
+    value = models.FloatField(null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        # Kind first: reports ask "how many X between these dates", one kind over a period.
+        indexes = [models.Index(fields=["kind", "occurred_at"], name="event_kind_occurred")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.occurred_at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,155 @@
+"""The one outbound verb: everything the coach or the team sends a person goes through
+`message_send` — a reply to what they wrote, a team member's message, and (next) check-ins,
+reminders and nudges. Stored first, then delivered by the conversation's outlet after commit,
+with a delivery state and an idempotency key."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from analytics.models import Event
+from analytics.services import EventSpec, event_record, events_record
+from conversations.models import Contact, Conversation, Delivery, Message
+from conversations.outlets import outlet_get
+from conversations.outlets.base import Outlet
+from knowledge.answering import Answer
+
+logger = logging.getLogger(__name__)
+
+
+class Unreachable(Exception):
+    """The person cannot be reached (no outlet that can start a conversation, or they opted out)."""
+
+
+def message_send(
+    *,
+    contact: Contact,
+    text: str,
+    author: str = Message.Author.AI,
+    conversation: Conversation | None = None,
+    author_name: str = "",
+    idempotency_key: str | None = None,
+    in_reply_to: Message | None = None,
+    answer: Answer | None = None,
+    proactive: bool = False,
+    events: list[EventSpec | None] | None = None,
+    conversation_fields: dict[str, Any] | None = None,
+) -> Message | None:
+    """Store and deliver one message to a person; the same idempotency key twice is one message.
+
+    A reply (`in_reply_to`) by the coach is dropped (None) when a team member took the conversation
+    over while it was being written. A `proactive` message (the coach writing first) is refused for
+    a person who opted out. `events` are recorded in the same transaction as the message."""
+    if idempotency_key:
+        existing = Delivery.objects.select_related("message").filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing.message
+    if proactive and contact.opted_out_at is not None:
+        raise Unreachable(_("This person asked not to receive messages the coach starts."))
+    conversation = conversation or conversation_for_outbound(contact=contact)
+    outlet = outlet_get(conversation.outlet)
+    try:
+        with transaction.atomic():
+            if in_reply_to is not None and author == Message.Author.AI:
+                held = Conversation.objects.select_for_update().filter(pk=conversation.pk, handler="ai").exists()
+                if not held:
+                    logger.info("conversation %s was taken over while answering; the reply is dropped", conversation.pk)
+                    return None
+            message = Message.objects.create(
+                conversation=conversation,
+                author=author,
+                author_name=author_name,
+                text=text,
+                citations=answer.citations if answer else [],
+                language=answer.language if answer else "",
+                grounded=answer.grounded if answer else False,
+                backend=answer.backend if answer else "",
+                incomplete=answer.incomplete if answer else False,
+                in_reply_to=in_reply_to,
+            )
+            Conversation.objects.filter(pk=conversation.pk).update(
+                updated_at=message.created_at, **(conversation_fields or {})
+            )
+            delivery = Delivery(
+                message=message,
+                outlet=outlet.name,
+                status=Delivery.Status.SENT if outlet.capabilities.in_band else Delivery.Status.QUEUED,
+                idempotency_key=idempotency_key or None,
+            )
+            # A reply on the socket or HTTP response the person holds open is delivered as it is
+            # written: nothing to track, so no row (a query per reply saved). Everything else is kept.
+            if not (outlet.capabilities.in_band and in_reply_to is not None and not idempotency_key):
+                delivery.save(force_insert=True)
+            message_out = EventSpec(
+                kind=Event.Kind.MESSAGE_OUT,
+                contact_id=conversation.contact_id,
+                conversation_id=conversation.pk,
+                subject_id=message.pk,
+                outlet=outlet.name,
+                author=author,
+            )
+            events_record([message_out, *(e for e in events or [] if e)])
+            transaction.on_commit(lambda: delivery_attempt(outlet=outlet, delivery=delivery, message=message))
+    except IntegrityError:
+        if not idempotency_key:
+            raise
+        return Delivery.objects.select_related("message").get(idempotency_key=idempotency_key).message
+    return message
+
+
+def conversation_for_outbound(*, contact: Contact) -> Conversation:
+    """Where the coach writes first: the person's latest conversation on an outlet that can reach
+    them, else a new one on the first outlet that can start one."""
+    for conversation in contact.conversations.order_by("-updated_at"):
+        outlet = outlet_get(conversation.outlet)
+        if outlet.capabilities.reaches_proactively or (
+            outlet.capabilities.in_band and contact.push_subscriptions.exists()
+        ):
+            return conversation
+    raise Unreachable(_("This person has no outlet the coach can write to first."))
+
+
+def delivery_attempt(*, outlet: Outlet, delivery: Delivery, message: Message) -> Delivery:
+    """Hand the committed message to its outlet and keep what became of it (where it has a row)."""
+    try:
+        result = outlet.deliver(delivery, message)
+    except Exception as exc:  # an outlet's bug must not lose the stored message
+        logger.exception("delivering message %s through %s failed", message.pk, outlet.name)
+        result_status, reason, outlet_message_id = Delivery.Status.FAILED, type(exc).__name__, ""
+    else:
+        result_status, reason, outlet_message_id = result.status, result.reason, result.outlet_message_id
+    if delivery._state.adding or (result_status == delivery.status and not reason and not outlet_message_id):
+        return delivery
+    return delivery_update(
+        delivery=delivery, status=result_status, reason=reason, outlet_message_id=outlet_message_id, attempt=True
+    )
+
+
+def delivery_update(
+    *, delivery: Delivery, status: str, reason: str = "", outlet_message_id: str = "", attempt: bool = False
+) -> Delivery:
+    """A delivery moves on (sent, delivered, read, failed); a failure records its event."""
+    with transaction.atomic():
+        fields: dict[str, Any] = {"status": status, "reason": reason[:300], "updated_at": timezone.now()}
+        if outlet_message_id:
+            fields["outlet_message_id"] = outlet_message_id[:200]
+        if attempt:
+            fields["attempts"] = F("attempts") + 1
+        Delivery.objects.filter(pk=delivery.pk).update(**fields)
+        if status == Delivery.Status.FAILED:
+            message = delivery.message
+            event_record(
+                Event.Kind.DELIVERY_FAILED,
+                contact_id=message.conversation.contact_id,
+                conversation_id=message.conversation_id,
+                subject_id=message.pk,
+                outlet=delivery.outlet,
+            )
+    delivery.refresh_from_db()
+    return delivery
