@@ -28,6 +28,8 @@ class Event(models.Model):
         WIDGET_OPENED = "widget_opened", _("Widget opened")
         CONTACT_CREATED = "contact_created", _("Contact created")
         DELIVERY_FAILED = "delivery_failed", _("Delivery failed")
+        OPTED_OUT = "opted_out", _("Asked for no messages the coach starts")
+        OPTED_IN = "opted_in", _("Asked for the coach's messages again")
 
     class Author(models.TextChoices):
         # Mirrors conversations' Message.Author without importing it (analytics sits below it).

@@ -505,6 +505,7 @@ CONVERSATION_OUTLETS = ["conversations.outlets.web", "conversations.outlets.app"
 # conversations adds its own (coaching reads a check-in answer before the reply) without
 # conversations importing it. Stages from `produce_reply` on answer the message.
 CONVERSATION_TURN_STAGES = [
+    "conversations.services.turns.check_message",
     "conversations.services.turns.identify_contact",
     "conversations.services.turns.limit_person",
     "conversations.services.turns.find_conversation",

@@ -4,8 +4,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from analytics import api as analytics_api
-from analytics import views as analytics_views
+from analytics.reports import api as analytics_api
+from analytics.reports import views as analytics_views
 from coaching import api as coaching_api
 from coaching import views as coaching_views
 from config.content_security import api_reference_policy

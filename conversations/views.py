@@ -27,6 +27,7 @@ from conversations.selectors import (
     persona_get,
     widget_by_key,
 )
+from tenants.auth_limits import client_ip
 from tenants.hub import hub_view
 from tenants.roles import Capability
 
@@ -76,9 +77,11 @@ def widget_frame(request: HttpRequest, key: str) -> HttpResponse:
     widget = _widget_or_404(key)
     schema = request.tenant.schema_name
     token = request.COOKIES.get(VISITOR_COOKIE, "")
+    browser = token
     if identity_from_token(token, schema=schema) is None:
         token = visitor_token_new(schema=schema)
-    services.widget_open_record(widget=widget, browser=token)
+        browser = f"ip:{client_ip(request)}"  # no cookie yet: a script sending none counts once a day
+    services.widget_open_record(widget=widget, browser=browser)
     # Only what is still a bare origin goes into the header, whatever an older version let through.
     ancestors = [origin for origin in map(bare_origin, widget.allowed_origins) if origin]
     persona = persona_get()

@@ -69,14 +69,16 @@ class CreatorSignupForm(forms.Form):
     def clean_business_name(self) -> str:
         name = self.cleaned_data["business_name"].strip()
         if not name:
-            raise ValidationError("Name your coaching business.")
+            raise ValidationError(_("Name your coaching business."))
         return name
 
     def clean_slug(self) -> str:
         slug = self.cleaned_data["slug"].strip().lower()
         validate_creator_slug(slug)
         if Creator.objects.filter(slug=slug).exists():
-            raise ValidationError(f"“{slug}” is already taken. Please choose another.", code="taken")
+            raise ValidationError(
+                _("“%(slug)s” is already taken. Please choose another.") % {"slug": slug}, code="taken"
+            )
         return slug
 
     def clean(self) -> dict[str, Any]:
@@ -102,16 +104,16 @@ class CreatorSignupForm(forms.Form):
         try:
             creator_create(owner=user, name=self.cleaned_data["business_name"], slug=self.cleaned_data["slug"])
         except SlugTaken as exc:  # lost a race with another sign-up for the same slug
-            raise ValidationError(f"“{exc}” was just taken. Please choose another.") from exc
+            raise ValidationError(_("“%(slug)s” was just taken. Please choose another.") % {"slug": exc}) from exc
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField()
-    role = forms.ChoiceField(choices=Role.choices, initial=Role.COACH)
+    email = forms.EmailField(label=gettext_lazy("Email"))
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.COACH, label=gettext_lazy("Role"))
 
 
 class RoleChangeForm(forms.Form):
-    role = forms.ChoiceField(choices=Role.choices)
+    role = forms.ChoiceField(choices=Role.choices, label=gettext_lazy("Role"))
 
 
 class AcceptWithNewAccountForm(forms.Form):
@@ -127,8 +129,12 @@ class AcceptWithNewAccountForm(forms.Form):
 
 
 class ApiKeyForm(forms.Form):
-    name = forms.CharField(max_length=80, help_text="Where the key will be used, e.g. “Zapier” or “booking site”.")
-    scope = forms.ChoiceField(choices=ApiKey.Scope.choices, initial=ApiKey.Scope.READ)
+    name = forms.CharField(
+        max_length=80,
+        label=gettext_lazy("Name"),
+        help_text=gettext_lazy("Where the key will be used, e.g. “Zapier” or “booking site”."),
+    )
+    scope = forms.ChoiceField(choices=ApiKey.Scope.choices, initial=ApiKey.Scope.READ, label=gettext_lazy("Scope"))
 
 
 def _time_zone_choices() -> list[tuple[str, str]]:

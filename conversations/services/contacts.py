@@ -49,7 +49,7 @@ def normalize_contact_reference(*, external_id: str = "", email: str = "", phone
     return reference
 
 
-def contact_resolve(**reference: str) -> Contact:
+def contact_resolve(*, source: str = "api", **reference: str) -> Contact:
     """The contact any of these identifiers points to (found through its identities), created on
     first sight. Identifiers the caller adds that the contact lacks are filled in."""
     normalized = normalize_contact_reference(**reference)
@@ -68,7 +68,7 @@ def contact_resolve(**reference: str) -> Contact:
         if contact_id is None:
             contact = Contact.objects.create(**normalized)
             contact_identities_sync(contact=contact)
-            _contact_created(contact, outlet="api")
+            _contact_created(contact, outlet=source)
             return contact
         contact = Contact.objects.select_for_update().get(pk=contact_id)
         changed = [field for field, value in normalized.items() if getattr(contact, field) is None]

@@ -46,9 +46,14 @@ def message_send(
     A reply (`in_reply_to`) by the coach is dropped (None) when a team member took the conversation
     over while it was being written. A `proactive` message (the coach writing first) is refused for
     a person who opted out. `events` are recorded in the same transaction as the message."""
+    if conversation is not None and conversation.contact_id != contact.pk:
+        raise ValueError("this conversation belongs to another contact")
     if idempotency_key:
-        existing = Delivery.objects.select_related("message").filter(idempotency_key=idempotency_key).first()
+        existing = Delivery.objects.select_related("message__conversation").filter(idempotency_key=idempotency_key)
+        existing = existing.first()
         if existing is not None:
+            if existing.message.conversation.contact_id != contact.pk:
+                raise ValueError("this idempotency key was used for another contact")
             return existing.message
     if proactive and contact.opted_out_at is not None:
         raise Unreachable(_("This person asked not to receive messages the coach starts."))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -77,7 +77,7 @@ def magic_link_send(
     )
     if wait:
         raise TooManyLinks(wait)
-    token = magic_link_token(schema=connection.schema_name, email=email, visitor_id=visitor_id)
+    token = magic_link_token(schema=creator_schema(), email=email, visitor_id=visitor_id)
     link = f"{base_url}/app/auth/{token}/"
     name = " ".join(str(creator_name).split())[:60]  # a header: no newlines, no essays
     send_mail(
@@ -96,11 +96,11 @@ def magic_link_redeem(*, token: str, opener_visitor_id: uuid.UUID | None = None)
     """The link proves the address for the browser that opened it. The browser that asked for the
     link (a widget visitor, perhaps a stranger who typed this address) gains nothing here, unless
     it is the very browser opening it (its own visitor cookie, which no other site can set)."""
-    payload = magic_link_payload(token, schema=connection.schema_name)
+    payload = magic_link_payload(token, schema=creator_schema())
     if payload is None or not cache.add(creator_key("magic-link-used", token[-40:]), 1, 20 * 60):
         raise LinkInvalid(_("This sign-in link has expired or was already used. Ask for a new one."))
     email, visitor_id = payload
-    contact = contact_resolve(email=email)
+    contact = contact_resolve(email=email, source="email")
     Contact.objects.filter(pk=contact.pk).update(anonymous=False)
     ContactIdentity.objects.filter(contact=contact, outlet="email", address=email).update(verified=True)
     if visitor_id is not None and visitor_id == opener_visitor_id:

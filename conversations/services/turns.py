@@ -27,7 +27,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
@@ -139,6 +139,11 @@ def turn_run(turn: Turn) -> Turn:
 # --- The stages, in their default order ---------------------------------------------------------
 
 
+def check_message(turn: Turn) -> None:
+    """Refuse what cannot be stored before anything is written (no contact for an empty message)."""
+    turn.text = message_text_clean(turn.text)
+
+
 def identify_contact(turn: Turn) -> None:
     """The person behind the message; a new one is created only now, with their first real message."""
     if turn.contact is not None:
@@ -152,7 +157,8 @@ def identify_contact(turn: Turn) -> None:
         )
         turn.contact = turn.conversation.contact if turn.conversation else Contact.objects.get(pk=turn.contact_id)
         if turn.conversation is None:
-            turn.conversation_id = None  # gone (erased, merged): the message starts a new conversation
+            # Gone (erased, merged): the message starts a new conversation, not the latest old one.
+            turn.conversation_id, turn.extra["fresh_conversation"] = None, True
     elif turn.contact_id is not None:
         turn.contact = Contact.objects.get(pk=turn.contact_id)
     elif turn.web_identity is not None:
@@ -182,7 +188,7 @@ def find_conversation(turn: Turn) -> None:
         turn.conversation = conversations.filter(pk=parsed_uuid(turn.conversation_id)).first()
         if turn.conversation is None and turn.conversation_strict:
             raise ConversationNotFound(turn.conversation_id)
-    elif turn.outlet in ("web", "app") and turn.web_identity is not None:
+    elif turn.outlet in ("web", "app") and turn.web_identity is not None and not turn.extra.get("fresh_conversation"):
         turn.conversation = conversations.filter(outlet__in=["web", "app"]).order_by("-updated_at").first()
 
 
@@ -207,15 +213,31 @@ def _duplicate(turn: Turn, existing: Message) -> None:
 
 
 def check_consent(turn: Turn) -> None:
-    """STOP / BAJA turns off the messages the coach starts (check-ins, nudges); START / ALTA turns
-    them back on. The person can always still write and be answered."""
+    """STOP / BAJA turns off the messages the coach starts (check-ins, nudges) on outlets where it
+    can start them; START / ALTA turns them back on. The person is told, and can always still write."""
+    if not outlet_get(turn.outlet).capabilities.reaches_proactively:
+        return
     word = turn.text.strip().strip(".!¡").lower()
-    if word in OPT_OUT_WORDS and turn.contact.opted_out_at is None:
-        turn.contact.opted_out_at = timezone.now()
+    opting_out = word in OPT_OUT_WORDS and turn.contact.opted_out_at is None
+    opting_in = word in OPT_IN_WORDS and turn.contact.opted_out_at is not None
+    if not (opting_out or opting_in):
+        return
+    from knowledge.language import detect_language
+
+    with transaction.atomic():
+        turn.contact.opted_out_at = timezone.now() if opting_out else None
         Contact.objects.filter(pk=turn.contact.pk).update(opted_out_at=turn.contact.opted_out_at)
-    elif word in OPT_IN_WORDS and turn.contact.opted_out_at is not None:
-        turn.contact.opted_out_at = None
-        Contact.objects.filter(pk=turn.contact.pk).update(opted_out_at=None)
+        event_record(
+            Event.Kind.OPTED_OUT if opting_out else Event.Kind.OPTED_IN, contact_id=turn.contact.pk, outlet=turn.outlet
+        )
+    language = "es" if word in {"baja", "alta", "cancelar suscripción"} else detect_language(turn.text, default="en")
+    with translation.override(language):
+        text = (
+            _("Done: I won't write to you first any more. Write START whenever you want my check-ins back.")
+            if opting_out
+            else _("Welcome back: I'll check in with you again.")
+        )
+    turn.answer = Answer(text, [], language, grounded=False, backend="consent")
 
 
 def store_message(turn: Turn) -> None:
@@ -290,7 +312,7 @@ def deliver_reply(turn: Turn) -> None:
 
 
 def _answer_event(answer: Answer, conversation: Conversation, question: Message) -> EventSpec | None:
-    if answer.backend == "memory":
+    if answer.backend in ("memory", "consent"):  # not an answer to a question
         return None
     if answer.backend == "curated":
         kind = Event.Kind.ANSWER_PINNED
@@ -323,6 +345,21 @@ def storable_text(text: str) -> bool:
     return True
 
 
+def message_text_clean(text: str) -> str:
+    text = text.strip()
+    if not text:
+        raise ValidationError({"message": _("Write a message.")})
+    if not storable_text(text):
+        raise ValidationError(
+            {"message": _("This message holds characters that cannot be stored (NUL or a broken emoji).")}
+        )
+    if len(text) > settings.CHAT_MAX_MESSAGE_CHARS:
+        raise ValidationError(
+            {"message": _("Keep messages under %(limit)s characters.") % {"limit": settings.CHAT_MAX_MESSAGE_CHARS}}
+        )
+    return text
+
+
 def message_receive(
     *,
     contact: Contact,
@@ -337,17 +374,7 @@ def message_receive(
 
     claim_reply: the caller answers a new message right away, so it is claimed as it is stored (the
     claim reply_claim would make next, without its round trips)."""
-    text = text.strip()
-    if not text:
-        raise ValidationError({"message": _("Write a message.")})
-    if not storable_text(text):
-        raise ValidationError(
-            {"message": _("This message holds characters that cannot be stored (NUL or a broken emoji).")}
-        )
-    if len(text) > settings.CHAT_MAX_MESSAGE_CHARS:
-        raise ValidationError(
-            {"message": _("Keep messages under %(limit)s characters.") % {"limit": settings.CHAT_MAX_MESSAGE_CHARS}}
-        )
+    text = message_text_clean(text)
     outlet_get(outlet)  # an outlet this installation has, or an error before anything is written
     try:
         with transaction.atomic():
@@ -368,7 +395,7 @@ def message_receive(
                 contact_id=contact.pk,
                 conversation_id=conversation.pk,
                 subject_id=message.pk,
-                outlet=conversation.outlet,
+                outlet=outlet,  # the way this message came in (a conversation can span the widget and the app)
                 author=Message.Author.USER,
             )
     except IntegrityError:  # the same client_id stored already (a resend racing this one)

@@ -46,5 +46,7 @@ def widget_open_record(*, widget: Widget, browser: str) -> None:
     from tenants.scope import creator_key
 
     day = timezone.localdate().isoformat()
-    if cache.add(creator_key("widget-opened", widget.pk, browser[-32:], day), 1, 26 * 3600):
+    from tenants.limits import limit_key_digest
+
+    if cache.add(creator_key("widget-opened", widget.pk, limit_key_digest(browser), day), 1, 26 * 3600):
         event_record(Event.Kind.WIDGET_OPENED, subject_id=widget.pk, outlet="web")

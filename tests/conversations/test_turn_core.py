@@ -6,6 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from asgiref.sync import async_to_sync
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django_tenants.utils import tenant_context
 
@@ -15,7 +16,7 @@ from conversations.services import turns
 from knowledge.answering import Answer
 from tests.conversations.live import Socket, client_id, library_for, widget_for
 from tests.conversations.test_chat_stream_api import events_of
-from tests.factories import bearer, host
+from tests.factories import ContactFactory, bearer, host
 
 pytestmark = pytest.mark.django_db(transaction=True)
 QUESTION = "How much protein should I eat each day?"
@@ -140,9 +141,48 @@ def test_a_delivery_retried_by_its_platform_is_stored_and_answered_once(alpha, k
 
 def test_stop_and_start_turn_the_coachs_own_messages_off_and_on(alpha):
     with tenant_context(alpha.creator):
-        turns.turn_run(turns.Turn(outlet="api", text="STOP", reference={"external_id": "quiet"}))
-        contact = Contact.objects.get(external_id="quiet")
-        assert contact.opted_out_at is not None
-        turns.turn_run(turns.Turn(outlet="api", text="Start", reference={"external_id": "quiet"}))
+        contact = ContactFactory()
+        stopped = turns.turn_run(turns.Turn(outlet="app", text="BAJA", contact=contact))
         contact.refresh_from_db()
-        assert contact.opted_out_at is None
+        assert contact.opted_out_at is not None
+        assert "ya no te escribiré primero" in stopped.reply.text
+        started = turns.turn_run(turns.Turn(outlet="app", text="Start", contact=contact))
+        contact.refresh_from_db()
+        assert contact.opted_out_at is None and "check in with you" in started.reply.text
+        assert list(
+            Event.objects.filter(contact_id=contact.pk, kind__startswith="opted").values_list("kind", flat=True)
+        ) == [
+            "opted_out",
+            "opted_in",
+        ]
+
+
+def test_an_empty_or_unstorable_first_message_creates_nobody(alpha):
+    with tenant_context(alpha.creator):
+        before = Contact.objects.count()
+        for text in ["   ", "bad\x00byte", "x" * 100_000]:
+            with pytest.raises(ValidationError):
+                turns.turn_run(turns.Turn(outlet="api", text=text, reference={"external_id": "nobody-yet"}))
+        assert Contact.objects.count() == before
+
+
+def test_a_message_for_a_conversation_that_is_gone_starts_a_new_one(alpha):
+    """A socket still naming an erased conversation: the person starts afresh, not in an old thread."""
+    import uuid
+
+    from conversations.identity import WebIdentity
+
+    with tenant_context(alpha.creator):
+        browser = WebIdentity(uuid.uuid4())
+        first = turns.turn_run(turns.Turn(outlet="app", text="First thread", web_identity=browser))
+        old = first.message.conversation
+        gone = turns.turn_run(
+            turns.Turn(
+                outlet="app",
+                text="Hello?",
+                web_identity=browser,
+                contact_id=old.contact_id,
+                conversation_id=str(uuid.uuid4()),
+            )
+        )
+        assert gone.message.conversation_id != old.pk

@@ -1,0 +1,1 @@
+"""Analytics reports: the top layer (beside config), reading every app."""
