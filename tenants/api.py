@@ -54,6 +54,8 @@ class SignupIn(serializers.Serializer):
     password = serializers.CharField(max_length=128, write_only=True)
     business_name = serializers.CharField(max_length=100)
     slug = serializers.CharField(max_length=40, allow_blank=True)
+    # The name clients see when this person joins a conversation ("Lucía from the team joined").
+    name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
 
     def validate_slug(self, slug: str) -> str:
         validate_creator_slug(slug)

@@ -95,7 +95,13 @@ def creator_create(*, owner: User, name: str, slug: str) -> Creator:
 
 
 def creator_signup(
-    *, email: str, password: str, business_name: str, slug: str, request: HttpRequest | None = None
+    *,
+    email: str,
+    password: str,
+    business_name: str,
+    slug: str,
+    name: str = "",
+    request: HttpRequest | None = None,
 ) -> Creator:
     """API sign-up: account, verification email and coaching space in one step, all or nothing."""
     email = User.objects.normalize_email(email).lower()
@@ -108,7 +114,7 @@ def creator_signup(
     validate_password(password, user=User(email=email))
     with transaction.atomic():
         try:
-            user = User.objects.create_user(email=email, password=password)
+            user = User.objects.create_user(email=email, password=password, first_name=" ".join(name.split())[:150])
         except IntegrityError as exc:
             raise EmailTaken(email) from exc
         creator = creator_create(owner=user, name=business_name, slug=slug)

@@ -21,5 +21,5 @@ class BrowserOutlet(Outlet):
                 from conversations.tasks import push_to_contact
 
                 title = f"{message.author_name}: " if message.author_name else ""
-                push_to_contact.send(schema, str(contact_id), f"{title}{message.text}"[:300])
+                push_to_contact.send_on_commit(str(contact_id), f"{title}{message.text}"[:300])
         return DeliveryResult(Delivery.Status.SENT)

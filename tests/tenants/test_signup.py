@@ -86,6 +86,18 @@ def test_api_signup_answers_201_with_slug_and_hub_url(platform, public_client):
     assert [m.to for m in mail.outbox] == [["maria@example.com"]]
 
 
+def test_api_signup_keeps_the_name_clients_will_see(platform, public_client):
+    body = {
+        "email": "lucia@example.com",
+        "password": GOOD_PASSWORD,
+        "name": "  Lucía   Fernández ",
+        "business_name": "Lucía Coaching",
+        "slug": "lucia",
+    }
+    assert public_client.post("/api/v1/signup", body, content_type="application/json").status_code == 201
+    assert User.objects.get(email="lucia@example.com").get_full_name() == "Lucía Fernández"
+
+
 def test_a_new_schema_holds_its_own_default_persona(platform, public_client):
     signup_api(public_client)
     with connection.cursor() as cursor:
