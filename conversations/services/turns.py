@@ -78,6 +78,7 @@ class Turn:
     widget: Widget | None = None
     # Filled in by the stages.
     message: Message | None = None
+    message_id: uuid.UUID | None = None  # a stored message to answer, loaded as it is claimed
     created: bool = False
     claimed: bool = False
     stop: str = ""  # why no (further) reply: duplicate_answered, taken_over, rate_limited, answered_elsewhere
@@ -269,7 +270,7 @@ def check_takeover(turn: Turn) -> None:
 def produce_reply(turn: Turn) -> None:
     """The coach's answer, streamed to the outlet as it is written. Exactly one process answers a
     message (the claim), whatever resends and retries arrive."""
-    question = turn.message if turn.claimed else reply_claim(message_id=turn.message.pk)
+    question = turn.message if turn.claimed else reply_claim(message_id=turn.message_id or turn.message.pk)
     if question is None:
         turn.stop = "answered_elsewhere"
         return
@@ -430,8 +431,10 @@ def reply_generate(
     None when another process answers it, or when a team member took over meanwhile. `claimed` is the
     message as message_receive(claim_reply=True) stored and claimed it (with its conversation and contact).
     """
-    message = claimed or Message.objects.select_related("conversation__contact").get(pk=message_id)
-    turn = Turn(outlet=message.conversation.outlet, text=message.text, message=message, claimed=claimed is not None)
+    if claimed is not None:
+        turn = Turn(outlet=claimed.conversation.outlet, text=claimed.text, message=claimed, claimed=True)
+    else:  # claiming loads the message with its conversation and contact: no query before it
+        turn = Turn(outlet="", message_id=message_id)
     return turn_answer(turn, on_piece)
 
 
