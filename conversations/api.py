@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import django_filters
@@ -32,7 +32,7 @@ from conversations.selectors import (
 )
 from conversations.services.contacts import ConversationNotFound
 from conversations.services.turns import Turn, turn_intake, turn_run
-from conversations.streaming import ReplyFailed, ReplyFinished, reply_pieces
+from conversations.streaming import ReplyFailed, ReplyFinished, reply_pieces, reply_pieces_sync
 from tenants.api_errors import Conflict
 from tenants.api_filters import UtcDateTimeFilter
 from tenants.api_parsers import JSONParser
@@ -115,21 +115,39 @@ def sse(event: str, data: dict[str, Any]) -> bytes:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
 
 
+def reply_event(item: str | ReplyFinished | ReplyFailed) -> bytes:
+    if isinstance(item, ReplyFinished):
+        return sse("done", {"reply": item.reply})
+    if isinstance(item, ReplyFailed):
+        return sse("error", {"code": "reply_failed", "message": "The coach could not answer just now. Try again."})
+    return sse("token", {"text": item})
+
+
+def present_reply(reply: Message) -> dict[str, Any]:
+    return dict(ReplyOut(reply).data)
+
+
+def reply_head(turn: Turn) -> list[bytes]:
+    """`conversation`, and `done` at once when nobody (or a person) answers instead."""
+    head = [sse("conversation", {"id": str(turn.message.conversation_id), "handler": turn.handler})]
+    return [*head, sse("done", {"reply": None})] if turn.stop else head
+
+
 async def reply_events(schema: str, turn: Turn) -> AsyncIterator[bytes]:
-    """The reply as server-sent events: `conversation`, then `token`s as the model writes, then
-    `done` with the stored reply (its citations), or null when a person answers instead."""
-    conversation = turn.message.conversation
-    yield sse("conversation", {"id": str(conversation.id), "handler": turn.handler})
-    if turn.stop:
-        yield sse("done", {"reply": None})
-        return
-    async for item in reply_pieces(schema, turn, present=lambda reply: dict(ReplyOut(reply).data)):
-        if isinstance(item, ReplyFinished):
-            yield sse("done", {"reply": item.reply})
-        elif isinstance(item, ReplyFailed):
-            yield sse("error", {"code": "reply_failed", "message": "The coach could not answer just now. Try again."})
-        else:
-            yield sse("token", {"text": item})
+    """The reply as server-sent events under ASGI: `conversation`, then `token`s as the model
+    writes, then `done` with the stored reply (its citations), or null when a person answers."""
+    for event in reply_head(turn):
+        yield event
+    if not turn.stop:
+        async for item in reply_pieces(schema, turn, present=present_reply):
+            yield reply_event(item)
+
+
+def reply_events_sync(schema: str, turn: Turn) -> Iterator[bytes]:
+    """The same events where Django runs synchronously (WSGI: a test client, gunicorn)."""
+    yield from reply_head(turn)
+    if not turn.stop:
+        yield from map(reply_event, reply_pieces_sync(schema, turn, present=present_reply))
 
 
 class ChatStreamApi(APIView):
@@ -161,7 +179,8 @@ class ChatStreamApi(APIView):
             turn = turn_intake(chat_turn_from(data.validated_data))
         except ConversationNotFound as exc:
             raise Http404("No such conversation for this contact.") from exc
-        response = StreamingHttpResponse(reply_events(creator_schema(), turn), content_type="text/event-stream")
+        events = reply_events if hasattr(request._request, "scope") else reply_events_sync  # ASGI or WSGI
+        response = StreamingHttpResponse(events(creator_schema(), turn), content_type="text/event-stream")
         response["Cache-Control"] = "no-cache"
         response["X-Accel-Buffering"] = "no"
         return response

@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import AsyncIterator, Callable
+import queue
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -88,6 +89,25 @@ async def reply_pieces(
         yield piece
     try:
         reply = await future
+    except Exception:
+        logger.exception("answering message %s failed", turn.message.pk if turn.message else "?")
+        yield ReplyFailed()
+        return
+    yield ReplyFinished(reply)
+
+
+def reply_pieces_sync(
+    schema: str, turn: Turn, present: Callable[[Message], Any]
+) -> Iterator[str | ReplyFinished | ReplyFailed]:
+    """reply_pieces for a server that runs Django synchronously (WSGI): the same reply thread,
+    read through a blocking queue, so the response still streams as the coach writes."""
+    pieces: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    future = REPLY_POOL.submit(_answer_in_thread, schema, turn, pieces.put, present)
+    future.add_done_callback(lambda _: pieces.put(_DONE))
+    while (piece := pieces.get()) is not _DONE:
+        yield piece
+    try:
+        reply = future.result()
     except Exception:
         logger.exception("answering message %s failed", turn.message.pk if turn.message else "?")
         yield ReplyFailed()

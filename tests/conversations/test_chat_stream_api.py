@@ -67,3 +67,26 @@ def test_a_taken_over_conversation_streams_no_ai_reply(alpha, knowledge, asgi_se
     assert events == [("conversation", {"id": str(conversation.pk), "handler": "human"}), ("done", {"reply": None})]
     with tenant_context(alpha.creator):
         assert list(conversation.messages.values_list("author", flat=True)) == ["user"]
+
+
+def test_the_stream_also_works_where_django_runs_synchronously(alpha, knowledge, run_jobs):
+    """Under WSGI (gunicorn, the test client) the same events arrive, with no sync/async warning."""
+    import warnings
+
+    from django.test import Client
+
+    from tests.factories import host
+
+    library_for(alpha, run_jobs)
+    body = {"message": "How much protein should I eat each day?", "contact": {"external_id": "stream-wsgi"}}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        response = Client(**host(alpha.creator)).post(
+            "/api/v1/chat/stream", body, content_type="application/json", **bearer(alpha.coach, alpha.creator)
+        )
+        text = b"".join(response.streaming_content).decode()
+    assert response.status_code == 200
+    names = [line.removeprefix("event: ") for line in text.splitlines() if line.startswith("event: ")]
+    assert names[0] == "conversation" and names[-1] == "done" and "token" in names
+    assert "1.6 grams" in text
+    assert not [w for w in caught if "StreamingHttpResponse" in str(w.message)]
