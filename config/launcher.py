@@ -131,7 +131,9 @@ def embedded_redis(var_dir: Path) -> Iterator[str]:
         "--unixsocketperm", "700", "--dir", str(redis_dir), "--appendonly", "yes", "--save", "",
         "--logfile", str(redis_dir / "redis.log"),
     ]  # fmt: skip
-    process = subprocess.Popen(command)
+    # Its own session: a Ctrl-C or SIGTERM to the terminal's group reaches the platform, which
+    # then stops Redis last (the worker still needs it while it shuts down).
+    process = subprocess.Popen(command, start_new_session=True)
     url = f"unix://{socket_path}?db=0"
     try:
         wait_until(lambda: redis.Redis.from_url(url).ping(), "Redis")
@@ -153,6 +155,7 @@ def embedded_chroma(var_dir: Path, port: int) -> Iterator[str]:
             stdout=chroma_log,
             stderr=subprocess.STDOUT,
             env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+            start_new_session=True,  # stopped by the launcher, after the processes that use it
         )
     try:
         heartbeat = f"{url}/api/v2/heartbeat"  # always http on loopback, built above
@@ -168,6 +171,9 @@ def services(var_dir: Path, *, chroma: bool, database: str) -> Iterator[dict[str
     """Export each service URL, starting an embedded one where none is configured."""
     with contextlib.ExitStack() as stack:
         env: dict[str, str] = {}
+        embedded = not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL"))
+        if embedded or (chroma and not os.environ.get("CHROMA_URL")):
+            stack.enter_context(var_lock(var_dir))
         if not os.environ.get("DATABASE_URL"):
             env["DATABASE_URL"] = stack.enter_context(embedded_postgres(var_dir, database))
         if not os.environ.get("REDIS_URL"):
@@ -176,6 +182,33 @@ def services(var_dir: Path, *, chroma: bool, database: str) -> Iterator[dict[str
             env["CHROMA_URL"] = stack.enter_context(embedded_chroma(var_dir, chroma_port()))
         os.environ.update(env)
         yield env
+
+
+@contextlib.contextmanager
+def var_lock(var_dir: Path) -> Iterator[None]:
+    """One launcher per var/: a second one would start a second Redis on the same socket and files
+    and, stopping, pull them from under the first."""
+    import fcntl
+
+    var_dir.mkdir(parents=True, exist_ok=True)
+    with open(var_dir / "launcher.lock", "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read().strip() or "another process"
+            raise SystemExit(
+                f"[compa] {var_dir} is in use by a running Compañero (pid {holder}): stop it first, "
+                "or give this one its own servers (DATABASE_URL, REDIS_URL, CHROMA_URL)."
+            ) from None
+        lock.seek(0)
+        lock.truncate()
+        lock.write(str(os.getpid()))
+        lock.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def chroma_port() -> int:

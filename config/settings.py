@@ -146,6 +146,14 @@ PUBLIC_SCHEMA_NAME = "public"
 # New creators are cloned from this migrated template schema instead of migrating each one.
 TENANT_BASE_SCHEMA = "creator_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
+# migrate_schemas reads every schema's applied migrations in a few queries and migrates only the
+# schemas behind (tenants.migration_executors); "standard" / "multiprocessing" are django-tenants'
+# own, which run `migrate` in every schema. MIGRATION_PROCESSES above 1 migrates schemas in parallel.
+GET_EXECUTOR_FUNCTION = "tenants.migration_executors.get_executor"
+TENANT_MIGRATION_EXECUTOR = env_str("TENANT_MIGRATION_EXECUTOR", "pending-only")
+MIGRATION_PROCESSES = env_int("MIGRATION_PROCESSES", 1)
+if MIGRATION_PROCESSES < 1:
+    raise ImproperlyConfigured(f"MIGRATION_PROCESSES must be 1 or more, got {MIGRATION_PROCESSES}")
 # Issue `SET search_path` once per connection and schema switch, not before every query (it
 # was half of chat's round trips); django-tenants clears it on rollback, close and set_tenant.
 TENANT_LIMIT_SET_CALLS = env_bool("TENANT_LIMIT_SET_CALLS", True)

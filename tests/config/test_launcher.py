@@ -91,6 +91,18 @@ def test_the_run_command_serves_the_demo_and_stops_cleanly(tmp_path):
         assert (tmp_path / "var" / "secret_key").stat().st_mode & 0o077 == 0, "a private key made at first start"
         login_page = get(f"http://127.0.0.1:{port}/accounts/login/", f"demo.localhost:{port}")
         assert login_page[0] == 200
+        # A second `make run` on the same var/ is refused before it starts a second Redis there.
+        second = subprocess.run(
+            [sys.executable, "-m", "config.launcher", "run"],
+            cwd=ROOT,
+            env={**env, "PORT": str(free_port()), "CHROMA_PORT": str(free_port())},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert second.returncode != 0
+        assert f"is in use by a running Compañero (pid {process.pid})" in second.stdout + second.stderr
+        assert get(f"http://127.0.0.1:{port}/healthz", f"demo.localhost:{port}")[0] == 200, "the first one is fine"
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(60)
@@ -98,6 +110,8 @@ def test_the_run_command_serves_the_demo_and_stops_cleanly(tmp_path):
     output = (tmp_path / "run.log").read_text(errors="replace")
     assert process.returncode == 0, output[-3000:]
     assert output.strip().splitlines()[-1] == "[compa] Compañero stopped.", output[-3000:]
+    stopping = output[output.rindex("received") :]
+    assert "CRITICAL" not in stopping, "Redis outlives the worker's shutdown: " + stopping[-2000:]
     assert not (tmp_path / "var" / "postgres" / "postmaster.pid").exists(), "embedded PostgreSQL stopped"
     for child in children:
         assert not child.is_running() or child.status() == psutil.STATUS_ZOMBIE, child.cmdline()
