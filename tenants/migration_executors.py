@@ -28,6 +28,7 @@ from django_tenants.migration_executors import get_executor as tenants_get_execu
 from django_tenants.migration_executors.base import MigrationExecutor, run_migrations
 from django_tenants.migration_executors.standard import StandardExecutor
 from django_tenants.postgresql_backend.base import _check_schema_name
+from django_tenants.utils import get_tenant_model
 
 # Each batch is one UNION ALL query touching this many schemas' django_migrations tables; a
 # query locks every table it reads, and Postgres' shared lock table holds
@@ -66,9 +67,12 @@ class MigrationPlan:
 
     def pending(self, missing: set[Key]) -> set[Key]:
         """Of the records a schema lacks, those that mean a migration is still to run."""
-        return {
-            key for key in missing & self.required if not (key in self.replaces and not (self.replaces[key] & missing))
-        }
+        pending = set()
+        for key in missing & self.required:
+            squashed_and_all_replaced_applied = key in self.replaces and not self.replaces[key] & missing
+            if not squashed_and_all_replaced_applied:
+                pending.add(key)
+        return pending
 
 
 def schemas_behind(schemas: Sequence[str], *, database: str = "default") -> dict[str, set[Key]]:
@@ -164,6 +168,8 @@ class PendingOnlyExecutor(MigrationExecutor):
             if error:
                 failures[template] = error
         failures.update(self._migrate_all(pending))
+        if self._can_skip_current() and not self.options.get("schema_name"):
+            failures.update(self._migrate_created_meanwhile(seen={*tenants, self.PUBLIC_SCHEMA_NAME}))
         if failures:
             listed = "\n".join(f"  {schema}: {error}" for schema, error in sorted(failures.items()))
             raise CommandError(f"{len(failures)} schema(s) failed to migrate; rerun to retry them:\n{listed}")
@@ -185,6 +191,20 @@ class PendingOnlyExecutor(MigrationExecutor):
             or options.get("prune")
             or options.get("run_syncdb")
         )
+
+    def _migrate_created_meanwhile(self, *, seen: set[str]) -> dict[str, str]:
+        """Creators who signed up during the run may have copied the template before it was migrated.
+
+        They were not in the list read at the start; any of them behind is migrated now. Those
+        created after this second read copy a template that is already current.
+        """
+        names = get_tenant_model().objects.using(self.TENANT_DB_ALIAS).values_list("schema_name", flat=True)
+        late = [name for name in names if name not in seen]
+        if not late:
+            return {}
+        behind = schemas_behind(late, database=self.TENANT_DB_ALIAS)
+        self._say(f"{len(behind)} of {len(late)} schemas created during the run have migrations to apply")
+        return self._migrate_all([name for name in late if name in behind])
 
     def _migrate_all(self, schemas: list[str]) -> dict[str, str]:
         processes = min(int(getattr(settings, "MIGRATION_PROCESSES", 1)), len(schemas))
@@ -229,4 +249,4 @@ class _Progress:
         elapsed = max(time.monotonic() - self.started, 1e-6)
         rate = self.done / elapsed
         left = (self.total - self.done) / rate
-        self.say(f"{self.done}/{self.total} schemas migrated, {rate:.1f}/s, about {left:.0f}s left")
+        self.say(f"{self.done}/{self.total} schemas done, {rate:.1f}/s, about {left:.0f}s left")

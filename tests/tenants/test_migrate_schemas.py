@@ -8,7 +8,7 @@ unapplying the latest migration of one tenant app there, the way `migrate app <p
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from django.conf import settings
@@ -17,9 +17,12 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
+from django_tenants.signals import schema_pre_migration
 
 from tenants import migration_executors
-from tenants.migration_executors import schemas_behind
+from tenants.migration_executors import MigrationPlan, schemas_behind
+from tenants.models import Creator
+from tenants.provisioning import clone_template_schema
 
 APP = "analytics"
 
@@ -49,21 +52,20 @@ def applied(schema: str, key: tuple[str, str]) -> bool:
 
 
 @pytest.fixture
-def migrated(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The schemas `migrate` runs in, in order (still migrating them for real)."""
+def migrated() -> Iterator[list[str]]:
+    """The schemas `migrate` runs in, in order: django-tenants signals each one, whatever the executor."""
     ran: list[str] = []
-    real = migration_executors.run_migrations
 
-    def recording(args, options, codename, schema_name, **kwargs) -> None:
+    def record(sender: object, schema_name: str, **kwargs: object) -> None:
         ran.append(schema_name)
-        real(args, options, codename, schema_name, **kwargs)
 
-    monkeypatch.setattr(migration_executors, "run_migrations", recording)
-    return ran
+    schema_pre_migration.connect(record)
+    yield ran
+    schema_pre_migration.disconnect(record)
 
 
-def migrate_tenants(verbosity: int = 0) -> None:
-    call_command("migrate_schemas", tenant=True, interactive=False, verbosity=verbosity)
+def migrate_tenants(verbosity: int = 0, **options: object) -> None:
+    call_command("migrate_schemas", tenant=True, interactive=False, verbosity=verbosity, **options)
 
 
 def test_it_is_the_configured_executor() -> None:
@@ -79,6 +81,12 @@ def test_it_does_not_touch_schemas_that_are_up_to_date(alpha, beta, migrated: li
     migrate_tenants()
 
     assert migrated == []
+
+
+def test_it_counts_what_the_standard_executor_would_have_done(alpha, beta, migrated: list[str]) -> None:
+    migrate_tenants(executor="standard")
+
+    assert set(migrated) == {settings.TENANT_BASE_SCHEMA, alpha.creator.schema_name, beta.creator.schema_name}
 
 
 def test_it_finds_and_migrates_only_the_schema_one_migration_behind(alpha, beta, migrated: list[str]) -> None:
@@ -103,7 +111,37 @@ def test_it_migrates_the_template_first(alpha, beta, migrated: list[str]) -> Non
     assert migrated == [settings.TENANT_BASE_SCHEMA, alpha.creator.schema_name]
 
 
-def test_a_schema_without_migration_records_is_behind_on_everything() -> None:
+def test_a_creator_who_copied_the_template_before_it_was_migrated_is_brought_up_to_date(
+    alpha, monkeypatch: pytest.MonkeyPatch, migrated: list[str]
+) -> None:
+    template = settings.TENANT_BASE_SCHEMA
+    leaf = unapply_latest(template)
+    real = migration_executors.run_migrations
+
+    def sign_up_meanwhile(args, options, codename, schema_name, **kwargs) -> None:
+        if schema_name == template:  # the sign-up copies the template just before it is migrated
+            clone_template_schema(template=template, target="c_late")
+            Creator.objects.bulk_create([Creator(name="Late", slug="late", schema_name="c_late")])
+        real(args, options, codename, schema_name, **kwargs)
+
+    monkeypatch.setattr(migration_executors, "run_migrations", sign_up_meanwhile)
+
+    migrate_tenants()
+
+    assert migrated == [template, "c_late"]
+    assert applied("c_late", leaf)
+
+
+def test_a_squashed_migration_counts_as_applied_when_all_it_replaces_are() -> None:
+    squashed, replaced = ("app", "0001_squashed_0002"), frozenset({("app", "0001"), ("app", "0002")})
+    plan = MigrationPlan.__new__(MigrationPlan)  # the graph of a project with one squashed migration
+    plan.required, plan.replaces = frozenset({squashed}), {squashed: replaced}
+
+    assert plan.pending({squashed}) == set()
+    assert plan.pending({squashed, ("app", "0002")}) == {squashed}
+
+
+def test_a_schema_without_migration_records_is_behind_on_everything(db) -> None:
     with connection.cursor() as cursor:
         cursor.execute('CREATE SCHEMA "c_never_migrated"')
 
@@ -124,7 +162,7 @@ def failing_for(schema: str, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_a_failing_schema_is_reported_and_the_rerun_touches_only_it(
-    alpha, beta, monkeypatch: pytest.MonkeyPatch
+    alpha, beta, monkeypatch: pytest.MonkeyPatch, migrated: list[str]
 ) -> None:
     failing, other = alpha.creator.schema_name, beta.creator.schema_name
     leaf = unapply_latest(failing)
@@ -139,21 +177,10 @@ def test_a_failing_schema_is_reported_and_the_rerun_touches_only_it(
     assert applied(other, leaf)
     assert schemas_behind([failing, other]) == {failing: {leaf}}
     monkeypatch.undo()
-    ran: list[str] = []
-    monkeypatch.setattr(migration_executors, "run_migrations", _recording(ran))
+    migrated.clear()
     migrate_tenants()
-    assert ran == [failing]
+    assert migrated == [failing]
     assert applied(failing, leaf)
-
-
-def _recording(ran: list[str]) -> Callable[..., None]:
-    real = migration_executors.run_migrations
-
-    def recording(args, options, codename, schema_name, **kwargs) -> None:
-        ran.append(schema_name)
-        real(args, options, codename, schema_name, **kwargs)
-
-    return recording
 
 
 @pytest.fixture
@@ -180,5 +207,7 @@ def test_in_parallel_a_failure_neither_stops_the_others_nor_is_lost(
         migrate_tenants(verbosity=1)
 
     assert applied(other, leaf) and applied(settings.TENANT_BASE_SCHEMA, leaf)
-    assert re.search(r"3 of \d+ schemas have migrations to apply", capsys.readouterr().out)
+    out = capsys.readouterr().out
+    assert re.search(r"3 of \d+ schemas have migrations to apply", out)
+    assert re.search(r"2/2 schemas done, [\d.]+/s, about 0s left", out)
     assert schemas_behind([failing, other, settings.TENANT_BASE_SCHEMA]) == {failing: {leaf}}
