@@ -9,11 +9,13 @@ import contextlib
 import os
 import secrets
 import tempfile
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
+from cryptography.fernet import Fernet
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
@@ -54,7 +56,9 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def secret_key_from_file(path: Path) -> str:
+def secret_key_from_file(
+    path: Path, make: Callable[[], str] = lambda: secrets.token_urlsafe(64), min_length: int = 50
+) -> str:
     """The key of a development machine: made at the first start, read by every later process.
 
     It is written to a private temporary file (mkstemp: mode 0600) and published with os.link,
@@ -63,10 +67,10 @@ def secret_key_from_file(path: Path) -> str:
     """
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
         try:
             with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_urlsafe(64))
+                handle.write(make())
                 handle.flush()
                 os.fsync(handle.fileno())
             with contextlib.suppress(FileExistsError):
@@ -74,7 +78,7 @@ def secret_key_from_file(path: Path) -> str:
         finally:
             os.unlink(temporary)
     key = path.read_text().strip()
-    if len(key) < 50:
+    if len(key) < min_length:
         raise ImproperlyConfigured(f"{path} holds no usable secret key: delete it and a new one is made")
     return key
 
@@ -86,6 +90,17 @@ def secret_key_weakness(key: str) -> str | None:
     if key.startswith("django-insecure") or "change-me" in key.lower():
         return "a placeholder from the documentation"
     return None
+
+
+def fernet_key_positions_refused(keys: list[str]) -> list[int]:
+    """The 1-based positions of keys Fernet cannot use, so a typo stops the process at start."""
+    refused = []
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except ValueError:
+            refused.append(position)
+    return refused
 
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
@@ -102,6 +117,24 @@ if not DEBUG and (weakness := secret_key_weakness(SECRET_KEY)):
     )
 if not SECRET_KEY:
     SECRET_KEY = secret_key_from_file(VAR_DIR / "secret_key")
+
+# Secrets kept in the database (outlet tokens) are encrypted with keys of their own, never derived
+# from SECRET_KEY: rotating one must not lose the other. The first key encrypts, every key decrypts
+# (tenants/encryption.py); put a new key first, run `manage.py rotate_field_encryption`, then drop
+# the old one. FIELD_ENCRYPTION_KEY, when set, is the newest.
+FIELD_ENCRYPTION_KEYS = [*env_list("FIELD_ENCRYPTION_KEY", []), *env_list("FIELD_ENCRYPTION_KEYS", [])]
+if not DEBUG and not FIELD_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured(
+        "FIELD_ENCRYPTION_KEY is required when DJANGO_DEBUG is off"
+        """ (python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())")"""
+    )
+if not FIELD_ENCRYPTION_KEYS:
+    FIELD_ENCRYPTION_KEYS = [
+        secret_key_from_file(VAR_DIR / "field_encryption_key", lambda: Fernet.generate_key().decode(), min_length=44)
+    ]
+if bad := fernet_key_positions_refused(FIELD_ENCRYPTION_KEYS):
+    # Positions only: a key in the message would end up in logs.
+    raise ImproperlyConfigured(f"FIELD_ENCRYPTION_KEY(S) entries {bad} are not Fernet keys (32 url-safe base64 bytes)")
 
 # Creators live on <slug>.<PLATFORM_DOMAIN>; the bare PLATFORM_DOMAIN is the public site.
 PLATFORM_DOMAIN = env_str("PLATFORM_DOMAIN", "localhost")

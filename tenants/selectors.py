@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -57,6 +58,15 @@ def creator_zone(creator: Creator) -> ZoneInfo:
     """The creator's time zone, for schedules and analytics' day boundaries: "today" for a coach in
     Madrid ends at midnight in Madrid, not in UTC. The name was validated when it was saved."""
     return ZoneInfo(creator.timezone)
+
+
+def creator_language() -> str:
+    """The current creator's default language, for what starts before a person has written in
+    theirs (a new conversation, the coach's first words)."""
+    from tenants.scope import creator_schema
+
+    found = Creator.objects.filter(schema_name=creator_schema()).values_list("language", flat=True).first()
+    return found or settings.LANGUAGE_CODE
 
 
 def creator_by_slug(*, slug: str) -> Creator | None:

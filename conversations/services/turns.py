@@ -47,6 +47,7 @@ from conversations.services.memories import memory_forget, memory_learn
 from knowledge.answering import Answer, Person, Voice, answer_stream
 from knowledge.answering import Turn as HistoryTurn
 from tenants.scope import creator_schema
+from tenants.selectors import creator_language
 
 logger = logging.getLogger(__name__)
 REPLY_CLAIM_SECONDS = 120
@@ -379,8 +380,10 @@ def message_receive(
     outlet_get(outlet)  # an outlet this installation has, or an error before anything is written
     try:
         with transaction.atomic():
-            if conversation is None:
-                conversation = Conversation.objects.create(contact=contact, outlet=outlet, widget=widget)
+            if conversation is None:  # in the creator's language until the person writes in theirs
+                conversation = Conversation.objects.create(
+                    contact=contact, outlet=outlet, widget=widget, language=creator_language()
+                )
             claimed = claim_reply and conversation.handler == Conversation.Handler.AI
             message = Message.objects.create(
                 conversation=conversation,

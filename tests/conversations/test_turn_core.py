@@ -186,3 +186,13 @@ def test_a_message_for_a_conversation_that_is_gone_starts_a_new_one(alpha):
             )
         )
         assert gone.message.conversation_id != old.pk
+
+
+@pytest.mark.django_db(transaction=False)
+def test_a_new_conversation_starts_in_the_creators_language(alpha):
+    from tenants.models import Creator
+
+    Creator.objects.filter(pk=alpha.creator.pk).update(language="es")
+    with tenant_context(alpha.creator):
+        turn = turns.turn_intake(turns.Turn(outlet="api", text="👋", reference={"external_id": "first-words"}))
+        assert turn.message.conversation.language == "es"
