@@ -21,8 +21,10 @@ RUN pip install -r requirements.txt && pip install --no-deps -r requirements-nod
 COPY --chown=compa:compa . .
 # Django reads compiled .mo catalogues; they are build output, compiled in Python (no gettext here).
 RUN python -m config.translations --force
-# collectstatic needs settings but no services: a random throwaway key, never kept, is enough at build time.
-RUN DJANGO_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(50))') DRAMATIQ_BROKER_URL=stub:// \
+# collectstatic needs settings but no services: random throwaway keys, never kept, are enough at build time.
+RUN DJANGO_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(50))') \
+    FIELD_ENCRYPTION_KEY=$(python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
+    DRAMATIQ_BROKER_URL=stub:// \
     python manage.py collectstatic --noinput -v0
 
 USER compa

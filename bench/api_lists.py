@@ -17,6 +17,7 @@ import statistics
 import time
 
 from _setup import drop_database, fresh_database
+from cryptography.fernet import Fernet
 
 DB = "compa_bench_api_lists"
 
@@ -37,6 +38,7 @@ def main() -> None:
     os.environ.update(
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        FIELD_ENCRYPTION_KEY=Fernet.generate_key().decode(),
         SECURE_SSL_REDIRECT="0",
         LOG_LEVEL="WARNING",
     )

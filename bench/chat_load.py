@@ -29,6 +29,7 @@ import uuid
 from pathlib import Path
 
 from _setup import ROOT, bench_creator, throwaway_platform
+from cryptography.fernet import Fernet
 
 STUB = """
 import sys, time
@@ -207,6 +208,7 @@ def main() -> None:
             # Production settings: no query log kept per connection.
             "DJANGO_DEBUG": "0",
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
             "SECURE_SSL_REDIRECT": "0",
         }
         server = subprocess.Popen(

@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
     "DJANGO_DEBUG": "0",
     "DJANGO_SECRET_KEY": "k3y-" + "x7Q!r9" * 10,
+    "FIELD_ENCRYPTION_KEY": "Yk7zS0e1p3m9lQ2r8T4u6V5w0X1y2Z3a4B5c6D7e8F0=",
     "PLATFORM_DOMAIN": "coach.example.com",
     "DRAMATIQ_BROKER_URL": "stub://",
 }
