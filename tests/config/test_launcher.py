@@ -48,7 +48,7 @@ def test_the_run_command_serves_the_demo_and_stops_cleanly(tmp_path):
     port, chroma_port = free_port(), free_port()
     # A machine with nothing configured: no service URLs, none of the test run's overrides.
     unset = {"DATABASE_URL", "REDIS_URL", "CHROMA_URL", "DRAMATIQ_BROKER_URL", "PUBLIC_PORT", "PUBLIC_SCHEME",
-             "EMAIL_BACKEND", "THROTTLE_TOKEN", "DJANGO_SETTINGS_MODULE"}  # fmt: skip
+             "EMAIL_BACKEND", "THROTTLE_TOKEN", "DJANGO_SETTINGS_MODULE", "XDG_RUNTIME_DIR"}  # fmt: skip
     env = {key: value for key, value in os.environ.items() if key not in unset}
     env.update(COMPA_VAR_DIR=str(tmp_path / "var"), PORT=str(port), CHROMA_PORT=str(chroma_port))
     with open(tmp_path / "run.log", "wb") as log:
@@ -110,6 +110,7 @@ def test_the_run_command_serves_the_demo_and_stops_cleanly(tmp_path):
     output = (tmp_path / "run.log").read_text(errors="replace")
     assert process.returncode == 0, output[-3000:]
     assert output.strip().splitlines()[-1] == "[compa] Compañero stopped.", output[-3000:]
+    assert "RuntimeDirWarning" not in output, "a newcomer's log starts without warnings"
     stopping = output[output.rindex("received") :]
     assert "CRITICAL" not in stopping, "Redis outlives the worker's shutdown: " + stopping[-2000:]
     assert not (tmp_path / "var" / "postgres" / "postmaster.pid").exists(), "embedded PostgreSQL stopped"
