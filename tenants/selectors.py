@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from tenants.models import ApiKey, Creator, Invitation, Membership, User, hash_api_key_secret, hash_invitation_token
+from tenants.scope import creator_schema
 
 
 def creator_memberships_for_user(*, user: User) -> QuerySet[Membership]:
@@ -63,8 +64,6 @@ def creator_zone(creator: Creator) -> ZoneInfo:
 def creator_language() -> str:
     """The current creator's default language, for what starts before a person has written in
     theirs (a new conversation, the coach's first words)."""
-    from tenants.scope import creator_schema
-
     found = Creator.objects.filter(schema_name=creator_schema()).values_list("language", flat=True).first()
     return found or settings.LANGUAGE_CODE
 

@@ -41,7 +41,12 @@ from conversations.outlets import outlet_get
 from conversations.payloads import message_payload
 from conversations.realtime import publish_on_commit
 from conversations.selectors import parsed_uuid, persona_get
-from conversations.services.contacts import ConversationNotFound, contact_resolve, web_contact_resolve
+from conversations.services.contacts import (
+    ConversationNotFound,
+    contact_resolve,
+    web_contact_resolve,
+    web_conversation_find,
+)
 from conversations.services.delivery import message_send
 from conversations.services.memories import memory_forget, memory_learn
 from knowledge.answering import Answer, Person, Voice, answer_stream
@@ -191,7 +196,7 @@ def find_conversation(turn: Turn) -> None:
         if turn.conversation is None and turn.conversation_strict:
             raise ConversationNotFound(turn.conversation_id)
     elif turn.outlet in ("web", "app") and turn.web_identity is not None and not turn.extra.get("fresh_conversation"):
-        turn.conversation = conversations.filter(outlet__in=["web", "app"]).order_by("-updated_at").first()
+        turn.conversation = web_conversation_find(contact=turn.contact)
 
 
 def drop_duplicate(turn: Turn) -> None:

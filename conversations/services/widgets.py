@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
 
+from analytics.models import Event
+from analytics.services import event_record
 from conversations.models import Widget
 from conversations.selectors import widget_first
+from tenants.limits import limit_key_digest
+from tenants.scope import creator_key
 
 
 def widget_ensure() -> Widget:
@@ -38,15 +44,6 @@ def widget_save(
 def widget_open_record(*, widget: Widget, browser: str) -> None:
     """Count a widget opened: once per browser and day, so reloads (or a script hammering the
     public frame) cannot inflate the figure or fill the table."""
-    from django.core.cache import cache
-    from django.utils import timezone
-
-    from analytics.models import Event
-    from analytics.services import event_record
-    from tenants.scope import creator_key
-
     day = timezone.localdate().isoformat()
-    from tenants.limits import limit_key_digest
-
     if cache.add(creator_key("widget-opened", widget.pk, limit_key_digest(browser), day), 1, 26 * 3600):
         event_record(Event.Kind.WIDGET_OPENED, subject_id=widget.pk, outlet="web")
