@@ -30,6 +30,11 @@ class Event(models.Model):
         DELIVERY_FAILED = "delivery_failed", _("Delivery failed")
         OPTED_OUT = "opted_out", _("Asked for no messages the coach starts")
         OPTED_IN = "opted_in", _("Asked for the coach's messages again")
+        MESSAGE_DELIVERED = "message_delivered", _("Message delivered")
+        MESSAGE_READ = "message_read", _("Message read")
+        DELIVERY_REROUTED = "delivery_rerouted", _("Message sent another way")
+        OUTLET_CONNECTED = "outlet_connected", _("Outlet connected")
+        OUTLET_REMOVED = "outlet_removed", _("Outlet removed")
 
     class Author(models.TextChoices):
         # Mirrors conversations' Message.Author without importing it (analytics sits below it).

@@ -17,8 +17,10 @@ class ScheduledJob:
 
 
 def scheduled_jobs() -> list[ScheduledJob]:
+    from conversations.tasks import raw_deliveries_purge_all
     from tenants.tasks import expire_invitations
 
     return [
         ScheduledJob("expire invitations", IntervalTrigger(hours=1), expire_invitations.send),
+        ScheduledJob("delete old raw webhook deliveries", IntervalTrigger(hours=6), raw_deliveries_purge_all.send),
     ]

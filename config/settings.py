@@ -49,6 +49,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}") from exc
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:
@@ -541,7 +551,35 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 CONVERSATION_WINDOW = env_int("CONVERSATION_WINDOW", 10)
 # The outlets people reach the coach through: each a package under conversations/outlets/ (or an
 # app above) exposing `outlet`. Adding one is a folder and a line here.
-CONVERSATION_OUTLETS = ["conversations.outlets.web", "conversations.outlets.app", "conversations.outlets.api"]
+CONVERSATION_OUTLETS = [
+    "conversations.outlets.web",
+    "conversations.outlets.app",
+    "conversations.outlets.api",
+    "conversations.outlets.telegram",
+    "conversations.outlets.whatsapp",
+    "conversations.outlets.email",
+]
+# Where the coach writes first when the person's preferred outlet cannot carry a message, in order
+# (docs/outlets.md): the router walks this list over the person's identities.
+OUTBOUND_ROUTE_ORDER = env_list("OUTBOUND_ROUTE_ORDER", ["telegram", "whatsapp", "app", "email"])
+# The platforms' APIs (tests and `make run` trials point these at local protocol servers).
+TELEGRAM_API_URL = env_str("TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/")
+WHATSAPP_API_URL = env_str("WHATSAPP_API_URL", "https://graph.facebook.com").rstrip("/")
+WHATSAPP_API_VERSION = env_str("WHATSAPP_API_VERSION", "v26.0")
+OUTLET_API_TIMEOUT_SECONDS = env_float("OUTLET_API_TIMEOUT_SECONDS", 10.0)
+# A speech-to-text server speaking OpenAI's /v1/audio/transcriptions (faster-whisper servers do);
+# unset: voice notes are kept for the team and the coach says it reads text only.
+TRANSCRIPTION_URL = env_str("TRANSCRIPTION_URL", "").rstrip("/")
+TRANSCRIPTION_API_KEY = env_str("TRANSCRIPTION_API_KEY", "")
+TRANSCRIPTION_MODEL = env_str("TRANSCRIPTION_MODEL", "whisper-1")
+# Webhook bodies (a batch of WhatsApp changes can be large); other views keep Django's 2.5 MB.
+WEBHOOK_MAX_BODY_BYTES = env_int("WEBHOOK_MAX_BODY_BYTES", 6 * 1024 * 1024)
+RAW_DELIVERY_RETENTION_DAYS = env_int("RAW_DELIVERY_RETENTION_DAYS", 7)
+# Sending to a platform: tries before a message is dead-lettered, and the backoff's ceiling.
+OUTBOUND_MAX_ATTEMPTS = env_int("OUTBOUND_MAX_ATTEMPTS", 6)
+OUTBOUND_MAX_BACKOFF_SECONDS = env_int("OUTBOUND_MAX_BACKOFF_SECONDS", 600)
+# Telegram allows about one message a second per chat.
+TELEGRAM_CHAT_INTERVAL_SECONDS = env_float("TELEGRAM_CHAT_INTERVAL_SECONDS", 1.0)
 # Every inbound message runs through these stages, in order (docs/architecture.md). An app above
 # conversations adds its own (coaching reads a check-in answer before the reply) without
 # conversations importing it. Stages from `produce_reply` on answer the message.

@@ -14,6 +14,7 @@ from config.views import favicon
 from conversations import api as conversations_api
 from conversations import companion_views
 from conversations import views as conversations_views
+from conversations.outlets import webhooks
 from knowledge import api as knowledge_api
 from knowledge import views as knowledge_views
 from tenants import api as tenants_api
@@ -186,6 +187,9 @@ urlpatterns = [
     path("widget/<str:key>.js", conversations_views.widget_loader, name="widget-loader"),
     path("widget/<str:key>/", conversations_views.widget_frame, name="widget-frame"),
     path("api/v1/", include(api_v1)),
+    # The platforms post here; each outlet has its own URL, so its secret is known before the body is read.
+    path("hooks/telegram/<uuid:outlet_id>", webhooks.telegram_webhook, name="hook-telegram"),
+    path("hooks/whatsapp/<uuid:outlet_id>", webhooks.whatsapp_webhook, name="hook-whatsapp"),
 ]
 
 handler400 = "tenants.views.bad_request"

@@ -6,9 +6,15 @@ import secrets
 import uuid
 from urllib.parse import urlsplit
 
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+from knowledge.models import creator_media_dir
+from tenants.encryption import EncryptedTextField
+from tenants.scope import creator_schema
 
 
 class Contact(models.Model):
@@ -25,6 +31,9 @@ class Contact(models.Model):
     tags = models.JSONField(default=list, blank=True)
     # Set when the person asked for no more messages the coach starts (STOP / BAJA); cleared by START.
     opted_out_at = models.DateTimeField(null=True, blank=True)
+    # Where the coach writes first when it can (an outlet name: telegram, whatsapp, app, email); the
+    # router falls back along the person's other identities when this one cannot carry a message.
+    preferred_outlet = models.CharField(max_length=20, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     last_seen_at = models.DateTimeField(default=timezone.now)
 
@@ -65,6 +74,17 @@ class ContactIdentity(models.Model):
     outlet = models.CharField(max_length=20)
     address = models.CharField(max_length=200)
     verified = models.BooleanField(default=False)
+    # The creator's bot or number this person wrote to (messaging outlets): replies leave from it.
+    messaging_outlet = models.ForeignKey(
+        "MessagingOutlet", null=True, blank=True, on_delete=models.SET_NULL, related_name="identities"
+    )
+    # The person's last message here (WhatsApp's 24-hour window counts from it).
+    last_inbound_at = models.DateTimeField(null=True, blank=True)
+    # STOP on this outlet: nothing the coach starts goes out here until they opt back in.
+    opted_out_at = models.DateTimeField(null=True, blank=True)
+    # The platform refuses to deliver (bot blocked, account deleted): no sends until they come back.
+    unreachable_at = models.DateTimeField(null=True, blank=True)
+    unreachable_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -183,6 +203,10 @@ class Conversation(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="conversations")
     outlet = models.CharField(max_length=20, default="api")
+    # The bot or number the thread runs through, for outlets a creator connects (several of a kind).
+    messaging_outlet = models.ForeignKey(
+        "MessagingOutlet", null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations"
+    )
     widget = models.ForeignKey(Widget, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     summary = models.TextField(blank=True, default="")
     language = models.CharField(max_length=5, default="en")
@@ -273,22 +297,34 @@ class Delivery(models.Model):
         DELIVERED = "delivered", "Delivered"
         READ = "read", "Read"
         FAILED = "failed", "Failed"
+        # Retries ran out (429s, 5xx, timeouts): shown to the team in the inbox and on the outlet page.
+        DEAD_LETTER = "dead_letter", "Not delivered after retries"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="deliveries")
     outlet = models.CharField(max_length=20)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
     reason = models.CharField(max_length=300, blank=True)
     # The sender's key (a nudge's id and day, a retried API call): the same key twice is one message.
     idempotency_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
     # The outlet's own id for the sent message (a WhatsApp wamid, a Telegram message id), for receipts.
     outlet_message_id = models.CharField(max_length=200, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Parts of a long text already handed to the platform: a retry sends only the rest.
+    parts_sent = models.PositiveSmallIntegerField(default=0)
+    # The caller's approved template for when a free-form message cannot go (WhatsApp's window):
+    # {"name", "language", "variables": [...]}.
+    template = models.JSONField(null=True, blank=True)
+    # Whether the coach started this (a check-in, a nudge): only those are re-routed when refused.
+    proactive = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        indexes = [models.Index(fields=["status", "-created_at"], name="delivery_by_status")]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="delivery_by_status"),
+            models.Index(fields=["outlet_message_id"], name="delivery_by_outlet_message_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.outlet} {self.status}"
@@ -321,3 +357,152 @@ class Persona(models.Model):
 
     def __str__(self) -> str:
         return self.coach_name
+
+
+class MessagingOutlet(models.Model):
+    """A bot or a number the creator connected (Telegram, WhatsApp): its secrets, its webhook, its health.
+
+    Each has its own webhook URL naming it, so the right secret is known before a body is read. The
+    secrets are encrypted with FIELD_ENCRYPTION_KEY(S) and never shown again (a hint at most)."""
+
+    class Kind(models.TextChoices):
+        TELEGRAM = "telegram", "Telegram"
+        WHATSAPP = "whatsapp", "WhatsApp"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Connected"
+        FAILING = "failing", "Failing"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    name = models.CharField(max_length=120)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    # Telegram: the bot token. WhatsApp: the (system user) access token.
+    credential = EncryptedTextField()
+    credential_hint = models.CharField(max_length=8, blank=True)
+    # WhatsApp: signs every webhook POST (X-Hub-Signature-256).
+    app_secret = EncryptedTextField(blank=True, default="")
+    # WhatsApp: what Meta's dashboard sends in the subscription handshake.
+    verify_token = EncryptedTextField(blank=True, default="")
+    # Telegram: the secret_token given to setWebhook, sent back on every update.
+    webhook_secret = EncryptedTextField(blank=True, default="")
+    # Telegram: the bot's id. WhatsApp: the phone_number_id payloads are routed by.
+    external_id = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by_email = models.EmailField(blank=True)
+    last_inbound_at = models.DateTimeField(null=True, blank=True)
+    last_delivery_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [models.UniqueConstraint(fields=["kind", "external_id"], name="messaging_outlet_once")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.name}"
+
+
+class WhatsAppTemplate(models.Model):
+    """A message template the creator had approved by Meta, usable outside the 24-hour window."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    outlet = models.ForeignKey(MessagingOutlet, on_delete=models.CASCADE, related_name="templates")
+    name = models.CharField(max_length=512)
+    language = models.CharField(max_length=15, default="es")
+    # Names of the body's {{1}}, {{2}}... in order, e.g. ["first_name", "step"].
+    variables = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "language"]
+        constraints = [models.UniqueConstraint(fields=["outlet", "name", "language"], name="template_once")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.language})"
+
+
+class RawDelivery(models.Model):
+    """A webhook body exactly as it arrived, kept RAW_DELIVERY_RETENTION_DAYS for debugging and
+    replays, then deleted. `contact_ids` names the people in it, so erasing a person finds it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    outlet = models.ForeignKey(MessagingOutlet, null=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=10)
+    # The platform's id for the delivery (Telegram's update_id; a digest of a WhatsApp body): twice is once.
+    key = models.CharField(max_length=100)
+    body = models.BinaryField()
+    received_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    contact_ids = ArrayField(models.UUIDField(), default=list, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["outlet", "key"], name="raw_delivery_once")]
+        indexes = [
+            models.Index(fields=["received_at"], name="raw_delivery_by_age"),
+            GinIndex(fields=["contact_ids"], name="raw_delivery_by_contact"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key}"
+
+
+def media_upload_path(media: MessageMedia, filename: str) -> str:
+    """Under the creator's folder and a UUID: nothing the sender chose becomes part of a path."""
+    return f"{creator_media_dir(creator_schema())}/messages/{media.id}"
+
+
+class MessageMedia(models.Model):
+    """A voice note or image a person sent; deleted with the message (and so with the contact)."""
+
+    class Kind(models.TextChoices):
+        AUDIO = "audio", "Voice note"
+        IMAGE = "image", "Image"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="media")
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to=media_upload_path, max_length=300, blank=True)
+    transcript = models.TextField(blank=True)
+    # Why the file or transcript is missing (too big, download failed, no transcription server).
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.message_id}"
+
+
+class ConsentRecord(models.Model):
+    """When and how a person agreed to hear from the coach on one outlet, or asked it to stop."""
+
+    class Action(models.TextChoices):
+        OPTED_IN = "opted_in", "Opted in"
+        OPTED_OUT = "opted_out", "Opted out"
+
+    class Method(models.TextChoices):
+        WROTE_FIRST = "wrote_first", "Wrote to the coach first"
+        START_COMMAND = "start_command", "Pressed Start (/start)"
+        OPT_IN_WORD = "opt_in_word", "Wrote START / ALTA"
+        OPT_OUT_WORD = "opt_out_word", "Wrote STOP / BAJA"
+        BLOCKED = "blocked", "Blocked the bot"
+        UNBLOCKED = "unblocked", "Unblocked the bot"
+        FORM = "form", "Signed up on a form"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="consents")
+    outlet = models.CharField(max_length=20)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    method = models.CharField(max_length=15, choices=Method.choices)
+    # The person's own words, or the form's text as they saw it.
+    text = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["contact", "outlet", "-created_at"], name="consent_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} {self.action} on {self.outlet}"

@@ -11,7 +11,6 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from analytics.models import Event
 from analytics.services import EventSpec, event_record, events_record
@@ -38,14 +37,19 @@ def message_send(
     in_reply_to: Message | None = None,
     answer: Answer | None = None,
     proactive: bool = False,
+    template: dict[str, Any] | None = None,
+    routed_because: str = "",
     events: list[EventSpec | None] | None = None,
     conversation_fields: dict[str, Any] | None = None,
 ) -> Message | None:
     """Store and deliver one message to a person; the same idempotency key twice is one message.
 
     A reply (`in_reply_to`) by the coach is dropped (None) when a team member took the conversation
-    over while it was being written. A `proactive` message (the coach writing first) is refused for
-    a person who opted out. `events` are recorded in the same transaction as the message."""
+    over while it was being written. A `proactive` message (the coach writing first) goes the way
+    the router picks (the person's preferred outlet, else the next that can carry it) and raises
+    Unreachable when none can — opted out, blocked, WhatsApp's window closed without a `template`
+    ({"name", "language", "values"}, used by WhatsApp outside the window). `events` are recorded in
+    the same transaction as the message."""
     if conversation is not None and conversation.contact_id != contact.pk:
         raise ValueError("this conversation belongs to another contact")
     if idempotency_key:
@@ -55,9 +59,13 @@ def message_send(
             if existing.message.conversation.contact_id != contact.pk:
                 raise ValueError("this idempotency key was used for another contact")
             return existing.message
-    if proactive and contact.opted_out_at is not None:
-        raise Unreachable(_("This person asked not to receive messages the coach starts."))
-    conversation = conversation or conversation_for_outbound(contact=contact)
+    if conversation is None or (proactive and in_reply_to is None):
+        from conversations.services.outbound import route_check, route_pick
+
+        if conversation is None or route_check(conversation=conversation, template=template):
+            route = route_pick(contact=contact, template=template, proactive=proactive)
+            conversation = route.conversation
+            routed_because = routed_because or "; ".join(route.passed_over)
     outlet = outlet_get(conversation.outlet)
     try:
         with transaction.atomic():
@@ -86,6 +94,9 @@ def message_send(
                 outlet=outlet.name,
                 status=Delivery.Status.SENT if outlet.capabilities.in_band else Delivery.Status.QUEUED,
                 idempotency_key=idempotency_key or None,
+                template=template,
+                proactive=proactive,
+                reason=f"routed here: {routed_because}"[:300] if routed_because else "",
             )
             # A reply on the socket or HTTP response the person holds open is delivered as it is
             # written: nothing to track, so no row (a query per reply saved). Everything else is kept.
@@ -99,25 +110,24 @@ def message_send(
                 outlet=outlet.name,
                 author=author,
             )
-            events_record([message_out, *(e for e in events or [] if e)])
+            rerouted = None
+            if routed_because:
+                rerouted = EventSpec(
+                    kind=Event.Kind.DELIVERY_REROUTED,
+                    contact_id=conversation.contact_id,
+                    conversation_id=conversation.pk,
+                    subject_id=message.pk,
+                    outlet=outlet.name,
+                    # Events carry no text: the outlets passed over, by name (the reasons are on the Delivery).
+                    data={"passed_over": [part.split(":")[0][:20] for part in routed_because.split("; ")][:8]},
+                )
+            events_record([e for e in [message_out, rerouted, *(events or [])] if e])
             transaction.on_commit(lambda: delivery_attempt(outlet=outlet, delivery=delivery, message=message))
     except IntegrityError:
         if not idempotency_key:
             raise
         return Delivery.objects.select_related("message").get(idempotency_key=idempotency_key).message
     return message
-
-
-def conversation_for_outbound(*, contact: Contact) -> Conversation:
-    """Where the coach writes first: the person's latest conversation on an outlet that can reach
-    them, else a new one on the first outlet that can start one."""
-    for conversation in contact.conversations.order_by("-updated_at"):
-        outlet = outlet_get(conversation.outlet)
-        if outlet.capabilities.reaches_proactively or (
-            outlet.capabilities.in_band and contact.push_subscriptions.exists()
-        ):
-            return conversation
-    raise Unreachable(_("This person has no outlet the coach can write to first."))
 
 
 def delivery_attempt(*, outlet: Outlet, delivery: Delivery, message: Message) -> Delivery:

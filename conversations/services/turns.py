@@ -36,7 +36,16 @@ from analytics.services import EventSpec, event_record
 from conversations import memory
 from conversations.flood import end_user_wait_seconds
 from conversations.identity import WebIdentity
-from conversations.models import Contact, ContactMemory, Conversation, Message, Widget
+from conversations.models import (
+    ConsentRecord,
+    Contact,
+    ContactIdentity,
+    ContactMemory,
+    Conversation,
+    Message,
+    MessagingOutlet,
+    Widget,
+)
 from conversations.outlets import outlet_get
 from conversations.payloads import message_payload
 from conversations.realtime import publish_on_commit
@@ -61,8 +70,18 @@ FORGOTTEN = {
     "en": "Done: I have forgotten everything I knew about you. We can start fresh whenever you like.",
     "es": "Hecho: he olvidado todo lo que sabía de ti. Empezamos de cero cuando quieras.",
 }
-OPT_OUT_WORDS = {"stop", "baja", "unsubscribe", "cancelar suscripción"}
+OPT_OUT_WORDS = {
+    "stop",
+    "baja",
+    "/stop",
+    "unsubscribe",
+    "cancelar suscripción",
+    "no more messages",
+    "no quiero más mensajes",
+    "no quiero mas mensajes",
+}
 OPT_IN_WORDS = {"start", "alta", "unstop"}
+SPANISH_CONSENT_WORDS = {"baja", "alta", "cancelar suscripción", "no quiero más mensajes", "no quiero mas mensajes"}
 
 
 @dataclass
@@ -82,6 +101,9 @@ class Turn:
     conversation_strict: bool = False
     conversation: Conversation | None = None
     widget: Widget | None = None
+    # Messaging outlets: the person's address there and the creator's bot or number it came through.
+    identity: ContactIdentity | None = None
+    messaging_outlet: MessagingOutlet | None = None
     # Filled in by the stages.
     message: Message | None = None
     message_id: uuid.UUID | None = None  # a stored message to answer, loaded as it is claimed
@@ -197,6 +219,8 @@ def find_conversation(turn: Turn) -> None:
             raise ConversationNotFound(turn.conversation_id)
     elif turn.outlet in ("web", "app") and turn.web_identity is not None and not turn.extra.get("fresh_conversation"):
         turn.conversation = web_conversation_find(contact=turn.contact)
+    elif outlet_get(turn.outlet).capabilities.one_thread_per_person:  # a chat, a number: one thread
+        turn.conversation = conversations.filter(outlet=turn.outlet, messaging_outlet=turn.messaging_outlet).first()
 
 
 def drop_duplicate(turn: Turn) -> None:
@@ -220,31 +244,83 @@ def _duplicate(turn: Turn, existing: Message) -> None:
 
 
 def check_consent(turn: Turn) -> None:
-    """STOP / BAJA turns off the messages the coach starts (check-ins, nudges) on outlets where it
-    can start them; START / ALTA turns them back on. The person is told, and can always still write."""
+    """STOP / BAJA / `/stop` turns off the messages the coach starts (check-ins, nudges) on this
+    outlet; START / ALTA / `/start` turns them back on. Each is kept in the consent ledger, and the
+    person is told; they can always still write and be answered."""
     if not outlet_get(turn.outlet).capabilities.reaches_proactively:
         return
-    word = turn.text.strip().strip(".!¡").lower()
-    opting_out = word in OPT_OUT_WORDS and turn.contact.opted_out_at is None
-    opting_in = word in OPT_IN_WORDS and turn.contact.opted_out_at is not None
-    if not (opting_out or opting_in):
+    raw = turn.text.strip()
+    word = raw.strip(".!¡").lower()
+    starting = word == "/start" or word.startswith("/start ")
+    if starting:  # Telegram's Start button; its payload is for the proactive engine (enrolment codes)
+        turn.extra["start_payload"] = raw[len("/start") :].strip()[:64]
+    opted_out = (turn.identity.opted_out_at if turn.identity is not None else turn.contact.opted_out_at) is not None
+    opting_out = word in OPT_OUT_WORDS and not opted_out
+    opting_in = (word in OPT_IN_WORDS or starting) and opted_out
+    if opting_out or opting_in:
+        consent_set(
+            contact=turn.contact,
+            identity=turn.identity,
+            outlet=turn.outlet,
+            opted_in=opting_in,
+            method=ConsentRecord.Method.START_COMMAND
+            if starting
+            else ConsentRecord.Method.OPT_IN_WORD
+            if opting_in
+            else ConsentRecord.Method.OPT_OUT_WORD,
+            text=raw[:300],
+        )
+    elif starting:
+        ConsentRecord.objects.create(
+            contact=turn.contact,
+            outlet=turn.outlet,
+            action=ConsentRecord.Action.OPTED_IN,
+            method=ConsentRecord.Method.START_COMMAND,
+            text=raw[:300],
+        )
+    else:
         return
     from knowledge.language import detect_language
 
-    with transaction.atomic():
-        turn.contact.opted_out_at = timezone.now() if opting_out else None
-        Contact.objects.filter(pk=turn.contact.pk).update(opted_out_at=turn.contact.opted_out_at)
-        event_record(
-            Event.Kind.OPTED_OUT if opting_out else Event.Kind.OPTED_IN, contact_id=turn.contact.pk, outlet=turn.outlet
-        )
-    language = "es" if word in {"baja", "alta", "cancelar suscripción"} else detect_language(turn.text, default="en")
+    language = turn.extra.get("language") or (
+        "es" if word in SPANISH_CONSENT_WORDS else detect_language(turn.text, default=creator_language())
+    )
     with translation.override(language):
-        text = (
-            _("Done: I won't write to you first any more. Write START whenever you want my check-ins back.")
-            if opting_out
-            else _("Welcome back: I'll check in with you again.")
-        )
+        if starting and not opting_in:
+            text = persona_get().greeting
+        elif opting_out:
+            text = _("Done: I won't write to you first any more. Write START whenever you want my check-ins back.")
+        else:
+            text = _("Welcome back: I'll check in with you again.")
     turn.answer = Answer(text, [], language, grounded=False, backend="consent")
+
+
+def consent_set(
+    *,
+    contact: Contact,
+    identity: ContactIdentity | None,
+    outlet: str,
+    opted_in: bool,
+    method: str,
+    text: str = "",
+) -> None:
+    """Opt a person in or out of what the coach starts on one outlet, with its ledger row and event."""
+    when = None if opted_in else timezone.now()
+    with transaction.atomic():
+        if identity is not None:
+            identity.opted_out_at = when
+            ContactIdentity.objects.filter(pk=identity.pk).update(opted_out_at=when)
+        else:  # the browser outlets have no single address: the person's app-wide switch
+            contact.opted_out_at = when
+            Contact.objects.filter(pk=contact.pk).update(opted_out_at=when)
+        ConsentRecord.objects.create(
+            contact=contact,
+            outlet=outlet,
+            action=ConsentRecord.Action.OPTED_IN if opted_in else ConsentRecord.Action.OPTED_OUT,
+            method=method,
+            text=text,
+        )
+        event_record(Event.Kind.OPTED_IN if opted_in else Event.Kind.OPTED_OUT, contact_id=contact.pk, outlet=outlet)
 
 
 def store_message(turn: Turn) -> None:
@@ -257,6 +333,7 @@ def store_message(turn: Turn) -> None:
         conversation=turn.conversation,
         outlet=turn.outlet,
         widget=turn.widget,
+        messaging_outlet=turn.messaging_outlet,
         claim_reply=True,
     )
     if turn.created:
@@ -375,6 +452,7 @@ def message_receive(
     conversation: Conversation | None = None,
     outlet: str = "api",
     widget: Widget | None = None,
+    messaging_outlet: MessagingOutlet | None = None,
     claim_reply: bool = False,
 ) -> tuple[Message, bool]:
     """Store what the person wrote before anything else happens. The same client_id twice is one message.
@@ -387,7 +465,11 @@ def message_receive(
         with transaction.atomic():
             if conversation is None:  # in the creator's language until the person writes in theirs
                 conversation = Conversation.objects.create(
-                    contact=contact, outlet=outlet, widget=widget, language=creator_language()
+                    contact=contact,
+                    outlet=outlet,
+                    widget=widget,
+                    messaging_outlet=messaging_outlet,
+                    language=creator_language(),
                 )
             claimed = claim_reply and conversation.handler == Conversation.Handler.AI
             message = Message.objects.create(

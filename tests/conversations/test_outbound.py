@@ -106,7 +106,8 @@ def test_the_coach_never_writes_first_to_someone_who_opted_out_or_cannot_be_reac
         quiet = ConversationFactory(outlet="app", contact=ContactFactory(opted_out_at=timezone.now()))
         with pytest.raises(services.Unreachable):
             services.message_send(contact=quiet.contact, text="How did you sleep?", proactive=True)
-        api_only = ConversationFactory(outlet="api")
+        # Known only by the creator's own id through the API: no outlet the coach can start from.
+        api_only = ConversationFactory(outlet="api", contact=ContactFactory(email=None, external_id="crm-7"))
         with pytest.raises(services.Unreachable):
             services.message_send(contact=api_only.contact, text="How did you sleep?", proactive=True)
         assert not Message.objects.filter(conversation__in=[quiet, api_only]).exists()
