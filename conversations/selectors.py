@@ -6,10 +6,26 @@ import re
 import uuid
 from typing import Any
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from datetime import datetime, timedelta
+
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from conversations.models import Contact, ContactIdentity, ContactMemory, Conversation, Message, Persona, Widget
+from conversations.models import (
+    Contact,
+    ContactIdentity,
+    ContactMemory,
+    Conversation,
+    Delivery,
+    Message,
+    MessageMedia,
+    MessagingOutlet,
+    Persona,
+    Widget,
+    WhatsAppTemplate,
+)
+from knowledge.models import creator_media_dir
+from tenants.scope import creator_schema
 
 WIDGET_KEY = re.compile(r"[A-Za-z0-9_-]{1,40}")  # new_widget_key: "wk_" and URL-safe base64
 
@@ -135,3 +151,69 @@ def persona_get() -> Persona:
     with the template); should it be missing, an unsaved default speaks for it, because a read must
     not write (persona_ensure, a service, is what stores one)."""
     return Persona.objects.order_by("pk").first() or Persona()
+
+
+# --- Messaging outlets (hub → Outlets, /api/v1/outlets) -----------------------------------------
+
+UNDELIVERED = (Delivery.Status.FAILED, Delivery.Status.DEAD_LETTER)
+
+
+def messaging_outlets_list(*, now: datetime) -> QuerySet[MessagingOutlet]:
+    """The creator's bots and numbers, oldest first, with their templates and how many messages
+    through each were not delivered (failed or dead-lettered) in the seven days before `now`."""
+    undelivered = (
+        Delivery.objects.filter(
+            message__conversation__messaging_outlet=OuterRef("pk"),
+            status__in=UNDELIVERED,
+            created_at__gte=now - timedelta(days=7),
+        )
+        .order_by()
+        .values("message__conversation__messaging_outlet")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        MessagingOutlet.objects.prefetch_related("templates")
+        .annotate(undelivered_7d=Coalesce(Subquery(undelivered, output_field=IntegerField()), Value(0)))
+        .order_by("created_at")
+    )
+
+
+def messaging_outlet_get(outlet_id: Any) -> MessagingOutlet | None:
+    return MessagingOutlet.objects.prefetch_related("templates").filter(pk=parsed_uuid(outlet_id)).first()
+
+
+def whatsapp_template_get(outlet: MessagingOutlet, template_id: Any) -> WhatsAppTemplate | None:
+    return WhatsAppTemplate.objects.filter(outlet=outlet, pk=parsed_uuid(template_id)).first()
+
+
+def outlet_test_addresses(outlet: MessagingOutlet, limit: int = 50) -> list[ContactIdentity]:
+    """Chats and numbers that wrote to this outlet, the latest to write first: where a test may go."""
+    identities = ContactIdentity.objects.select_related("contact").filter(messaging_outlet=outlet)
+    return list(identities.order_by(F("last_inbound_at").desc(nulls_last=True), "-created_at")[:limit])
+
+
+def conversation_thread(conversation: Conversation) -> QuerySet[Message]:
+    """A conversation's messages, oldest first, with their deliveries (oldest first, as a list in
+    `delivery_list`) and their voice notes and images."""
+    deliveries = Prefetch("deliveries", queryset=Delivery.objects.order_by("created_at"), to_attr="delivery_list")
+    return (
+        conversation.messages.select_related("in_reply_to")
+        .prefetch_related(deliveries, "media")
+        .order_by("created_at")
+    )
+
+
+def contact_other_conversations(conversation: Conversation) -> list[Conversation]:
+    """The same person's other threads (another outlet, an earlier one), the latest first."""
+    others = Conversation.objects.filter(contact_id=conversation.contact_id).exclude(pk=conversation.pk)
+    return list(others.order_by("-updated_at")[:20])
+
+
+def message_media_get(media_id: Any) -> MessageMedia | None:
+    """A stored voice note or image of this creator's: looked up in this schema only, and refused
+    unless its file lies under this creator's folder (a row can never point at another's file)."""
+    media = MessageMedia.objects.filter(pk=parsed_uuid(media_id)).exclude(file="").first()
+    if media is None or not media.file.name.startswith(f"{creator_media_dir(creator_schema())}/"):
+        return None
+    return media

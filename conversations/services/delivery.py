@@ -8,9 +8,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django_tenants.utils import schema_context
 
 from analytics.models import Event
 from analytics.services import EventSpec, event_record, events_record
@@ -122,12 +123,23 @@ def message_send(
                     data={"passed_over": [part.split(":")[0][:20] for part in routed_because.split("; ")][:8]},
                 )
             events_record([e for e in [message_out, rerouted, *(events or [])] if e])
-            transaction.on_commit(lambda: delivery_attempt(outlet=outlet, delivery=delivery, message=message))
+            schema = connection.schema_name
+            transaction.on_commit(lambda: _attempt_in(schema, outlet=outlet, delivery=delivery, message=message))
     except IntegrityError:
         if not idempotency_key:
             raise
         return Delivery.objects.select_related("message").get(idempotency_key=idempotency_key).message
     return message
+
+
+def _attempt_in(schema: str, **kwargs: Any) -> None:
+    """Commit callbacks can run after the code that queued them left the creator's schema (a job's
+    tenant context closes before the outer transaction commits): deliver in the message's own."""
+    if connection.schema_name == schema:
+        delivery_attempt(**kwargs)
+        return
+    with schema_context(schema):
+        delivery_attempt(**kwargs)
 
 
 def delivery_attempt(*, outlet: Outlet, delivery: Delivery, message: Message) -> Delivery:

@@ -8,11 +8,14 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from analytics.models import Event
 from analytics.services import event_record
 from conversations.models import Conversation, Message
+from conversations.outlets import outlet_get
+from conversations.outlets.remote import RemoteOutlet
 from conversations.payloads import message_payload
 from conversations.realtime import publish_on_commit
 from conversations.selectors import persona_get
@@ -26,6 +29,12 @@ logger = logging.getLogger(__name__)
 
 
 def _system_message(conversation: Conversation, text: str) -> Message:
+    """A notice in the conversation. On a platform (Telegram, WhatsApp) it is sent like any message,
+    through the outbound verb; on the web the handler event below carries it to the open page."""
+    if isinstance(outlet_get(conversation.outlet), RemoteOutlet):
+        return message_send(
+            contact=conversation.contact, conversation=conversation, text=text, author=Message.Author.SYSTEM
+        )
     message = Message.objects.create(conversation=conversation, author=Message.Author.SYSTEM, text=text)
     Conversation.objects.filter(pk=conversation.pk).update(updated_at=message.created_at)
     return message
@@ -40,7 +49,10 @@ def conversation_take_over(*, conversation: Conversation, member: Any) -> Conver
         name = member.get_full_name() or member.email.split("@")[0]
         conversation.handler, conversation.handler_user_id, conversation.handler_name = "human", member.pk, name
         conversation.save(update_fields=["handler", "handler_user_id", "handler_name"])
-        notice = _system_message(conversation, f"{name} from the team joined the conversation.")
+        with translation.override(conversation.language):
+            notice = _system_message(
+                conversation, _("%(name)s from the team joined the conversation.") % {"name": name}
+            )
         _handler_event(Event.Kind.TAKEOVER, conversation)
         publish_on_commit(
             creator_schema(),
@@ -57,7 +69,10 @@ def conversation_hand_back(*, conversation: Conversation) -> Conversation:
             return conversation
         conversation.handler, conversation.handler_user_id, conversation.handler_name = "ai", None, ""
         conversation.save(update_fields=["handler", "handler_user_id", "handler_name"])
-        notice = _system_message(conversation, f"{persona_get().coach_name} is back to help you.")
+        with translation.override(conversation.language):
+            notice = _system_message(
+                conversation, _("%(coach)s is back to help you.") % {"coach": persona_get().coach_name}
+            )
         _handler_event(Event.Kind.HAND_BACK, conversation)
         publish_on_commit(
             creator_schema(),
