@@ -26,6 +26,7 @@ from conversations.models import (
     ConsentRecord,
     Contact,
     ContactIdentity,
+    Delivery,
     Message,
     MessageMedia,
     MessagingOutlet,
@@ -82,6 +83,7 @@ def raw_delivery_process_now(*, raw_delivery_id: str) -> RawDelivery | None:
         RawDelivery.objects.filter(pk=raw.pk).update(processed_at=timezone.now(), error=f"unreadable: {exc}"[:300])
         return raw
     errors: list[str] = []
+    items = _statuses_known(raw.kind, items)
     for item in items:
         try:
             inbound_handle(outlet=outlet, messaging_outlet=raw.outlet, item=item, raw=raw)
@@ -91,6 +93,20 @@ def raw_delivery_process_now(*, raw_delivery_id: str) -> RawDelivery | None:
     RawDelivery.objects.filter(pk=raw.pk).update(processed_at=timezone.now(), error="; ".join(errors)[:300])
     raw.refresh_from_db()
     return raw
+
+
+def _statuses_known(outlet_name: str, items: list[Inbound]) -> list[Inbound]:
+    """Receipts for messages this creator sent, found in one query: a batch can hold thousands of
+    statuses, most for messages that need nothing (earlier parts of a long reply, other senders)."""
+    wanted = [item.platform_message_id for item in items if item.kind == "status"]
+    if not wanted:
+        return items
+    known = set(
+        Delivery.objects.filter(outlet=outlet_name, outlet_message_id__in=wanted).values_list(
+            "outlet_message_id", flat=True
+        )
+    )
+    return [item for item in items if item.kind != "status" or item.platform_message_id in known]
 
 
 def _raw_names(raw: RawDelivery, contact: Contact) -> None:
