@@ -173,10 +173,33 @@ def contact_tag_remove(*, contact: Contact, tag: str) -> Contact:
 
 def contact_delete(*, contact: Contact) -> None:
     """The person and everything about them: conversations, messages, deliveries, identities,
-    memories, push subscriptions; their events stay for the counts, no longer pointing at them."""
+    memories, push subscriptions, consent records, raw webhook bodies, voice notes and images;
+    their events stay for the counts, no longer pointing at them."""
+    from conversations.models import MessageMedia, RawDelivery
+
+    files = list(
+        MessageMedia.objects.filter(message__conversation__contact=contact)
+        .exclude(file="")
+        .values_list("file", flat=True)
+    )
     with transaction.atomic():
         contact_events_anonymise(contact_id=contact.pk)
+        # Webhook bodies that hold their words (a batch may hold others' too: it goes whole).
+        RawDelivery.objects.filter(contact_ids__contains=[contact.pk]).delete()
         contact.delete()
+        transaction.on_commit(lambda: _files_delete(files))
+
+
+def _files_delete(names: list[str]) -> None:
+    """Voice notes and images go from storage once their rows are gone (after commit: a rolled-back
+    erasure keeps them)."""
+    from django.core.files.storage import default_storage
+
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError:
+            logger.warning("a stored media file could not be deleted")
 
 
 IMPORT_COLUMNS = ("external_id", "email", "phone", "display_name", "tags")

@@ -144,7 +144,9 @@ def route_pick(
                 messaging_outlet=identity.messaging_outlet if identity else None,
                 language=latest.language if latest else "en",
             )
-        return Route(conversation, tuple(passed))
+        # Ways the person has but that could not carry it are the reasons; absent ways are not.
+        absent = ("no identity there", "no conversation there yet", "not an outlet of this installation")
+        return Route(conversation, tuple(p for p in passed if not p.endswith(absent)))
     raise Unreachable("; ".join(passed) or "no outlet can reach this person")
 
 
@@ -193,7 +195,7 @@ def delivery_send_now(*, delivery_id: str) -> Delivery | None:
     now = timezone.now()
     with transaction.atomic():
         Delivery.objects.filter(pk=delivery.pk).update(
-            status=Delivery.Status.SENT, reason="", updated_at=now, attempts=delivery.attempts + 1
+            status=Delivery.Status.SENT, reason=_routing(delivery), updated_at=now, attempts=delivery.attempts + 1
         )
         if messaging_outlet is not None:
             MessagingOutlet.objects.filter(pk=messaging_outlet.pk).update(
@@ -229,10 +231,15 @@ def _later(delivery: Delivery, seconds: float, *, count: bool = True, reason: st
     fields: dict[str, Any] = {"updated_at": timezone.now()}
     if count:
         fields["attempts"] = delivery.attempts + 1
-    if reason:
+    if reason and not _routing(delivery):
         fields["reason"] = f"retrying: {reason}"[:300]
     Delivery.objects.filter(pk=delivery.pk).update(**fields)
     delivery_send.send_with_options(args=(creator_schema(), str(delivery.pk)), delay=int(seconds * 1000))
+
+
+def _routing(delivery: Delivery) -> str:
+    """Why the router chose this way, kept on the delivery whatever happens next."""
+    return delivery.reason if delivery.reason.startswith("routed here") else ""
 
 
 def backoff_seconds(attempt: int) -> float:
