@@ -566,6 +566,8 @@ OUTBOUND_ROUTE_ORDER = env_list("OUTBOUND_ROUTE_ORDER", ["telegram", "whatsapp",
 TELEGRAM_API_URL = env_str("TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/")
 WHATSAPP_API_URL = env_str("WHATSAPP_API_URL", "https://graph.facebook.com").rstrip("/")
 WHATSAPP_API_VERSION = env_str("WHATSAPP_API_VERSION", "v26.0")
+# Hosts a media download may go to (the access token goes with it); the API's own host always may.
+WHATSAPP_MEDIA_HOSTS = env_list("WHATSAPP_MEDIA_HOSTS", ["fbsbx.com", "facebook.com", "whatsapp.net"])
 OUTLET_API_TIMEOUT_SECONDS = env_float("OUTLET_API_TIMEOUT_SECONDS", 10.0)
 # A speech-to-text server speaking OpenAI's /v1/audio/transcriptions (faster-whisper servers do);
 # unset: voice notes are kept for the team and the coach says it reads text only.

@@ -25,6 +25,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
 
+from tests.servers import loopback_target
+
 SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 MAX_TEXT = 4096
 MAX_FILE = 20 * 1024 * 1024  # bots may download files up to 20 MB
@@ -584,7 +586,10 @@ class TelegramServer:
         headers = {"Content-Type": "application/json"}
         if secret is not None:
             headers["X-Telegram-Bot-Api-Secret-Token"] = secret
-        response = self.http.post(hook["url"], content=json.dumps(update).encode(), headers=headers, timeout=timeout)
+        url, host = loopback_target(hook["url"])
+        response = self.http.post(
+            url, content=json.dumps(update).encode(), headers={**headers, **host}, timeout=timeout
+        )
         self.deliveries.append({"token": token, "update": update, "status": response.status_code})
         return response
 

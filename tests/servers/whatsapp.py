@@ -27,6 +27,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
 
+from tests.servers import loopback_target
+
 MAX_TEXT = 4096
 WINDOW = 24 * 60 * 60
 MEDIA_URL_LIFETIME = 5 * 60
@@ -411,7 +413,9 @@ class WhatsAppServer:
                 self._downloads[key] = (object_id, expires)
             return {
                 "messaging_product": "whatsapp",
-                "url": f"{self.url}/media/{key}?ext={int(expires)}&hash={secrets.token_urlsafe(12)}",
+                # A test can make the API name another host (what the app must refuse to send its token to).
+                "url": media.get("url_override")
+                or f"{self.url}/media/{key}?ext={int(expires)}&hash={secrets.token_urlsafe(12)}",
                 "mime_type": media["mime_type"],
                 "sha256": media["sha256"],
                 "file_size": len(media["content"]),
@@ -669,7 +673,8 @@ class WhatsAppServer:
         if not number["webhook_url"] or not number["app_secret"]:
             raise RuntimeError(f"number {phone_number_id} has no webhook: call configure_webhook first")
         body, headers = signed(payload, number["app_secret"])
-        response = self.http.post(number["webhook_url"], content=body, headers=headers, timeout=timeout)
+        url, host = loopback_target(number["webhook_url"])
+        response = self.http.post(url, content=body, headers={**headers, **host}, timeout=timeout)
         self.deliveries.append(
             {"phone_number_id": str(phone_number_id), "payload": payload, "status": response.status_code}
         )

@@ -13,6 +13,7 @@ import json
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import httpx
 from django.conf import settings
@@ -128,7 +129,8 @@ class WhatsAppOutlet(RemoteOutlet):
         except (SendLater, SendRefused) as exc:
             raise ValueError(f"WhatsApp did not give the file ({exc.reason})") from None
         url = found.get("url") if isinstance(found, dict) else None
-        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+        if not isinstance(url, str) or not media_host_trusted(url):
+            # The access token goes with the download: never to a host that is not Meta's.
             raise ValueError("WhatsApp gave no usable file address")
         if int(found.get("file_size") or 0) > limit:
             raise ValueError("the file is larger than WhatsApp allows for this kind")
@@ -145,6 +147,16 @@ class WhatsAppOutlet(RemoteOutlet):
         except httpx.HTTPError as exc:
             raise ValueError(f"the file could not be downloaded ({type(exc).__name__})") from None
         return bytes(data), str(found.get("mime_type") or media.content_type)
+
+
+def media_host_trusted(url: str) -> bool:
+    """Media URLs come from the Graph API (lookaside.fbsbx.com today) or the API's own host."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    api_host = (urlsplit(settings.WHATSAPP_API_URL).hostname or "").lower()
+    if parts.scheme not in ("https", "http") or (parts.scheme == "http" and host != api_host):
+        return False
+    return host == api_host or any(host == h or host.endswith(f".{h}") for h in settings.WHATSAPP_MEDIA_HOSTS)
 
 
 def recipient_fields(address: str) -> dict[str, str]:

@@ -292,3 +292,19 @@ def test_a_takeover_reply_from_the_team_reaches_the_whatsapp_contact(
         services.member_message_send(conversation=conversation, member=alpha.coach, text="Hola Ana, soy Marta.")
     jobs()
     assert whatsapp.sent_texts(PHONE_NUMBER_ID, to=ANA)[-1] == "Hola Ana, soy Marta."
+
+
+def test_a_media_address_off_meta_never_receives_the_access_token(alpha, whatsapp, number, settings):
+    from conversations.outlets.base import MediaRef
+    from conversations.outlets.whatsapp import media_host_trusted, outlet
+
+    settings.WHATSAPP_API_URL = "https://graph.facebook.com"
+    assert media_host_trusted("https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1")
+    assert not media_host_trusted("https://lookaside.fbsbx.com.evil.example/x")
+    assert not media_host_trusted("http://lookaside.fbsbx.com/x")  # not over plain HTTP
+    assert not media_host_trusted("https://169.254.169.254/latest/meta-data")
+    settings.WHATSAPP_API_URL = whatsapp.url
+    media_id = whatsapp.add_media(b"audio", "audio/ogg")
+    whatsapp.media[media_id]["url_override"] = "https://attacker.example/steal"
+    with pytest.raises(ValueError, match="no usable file address"):
+        outlet.fetch_media(number, MediaRef("audio", media_id, "audio/ogg"))
