@@ -80,6 +80,9 @@ class ContactIdentity(models.Model):
     )
     # The person's last message here (WhatsApp's 24-hour window counts from it).
     last_inbound_at = models.DateTimeField(null=True, blank=True)
+    # The platform said the reply window is closed (WhatsApp 131047) though our clock thought it open;
+    # it opens again with the person's next message.
+    window_closed_at = models.DateTimeField(null=True, blank=True)
     # STOP on this outlet: nothing the coach starts goes out here until they opt back in.
     opted_out_at = models.DateTimeField(null=True, blank=True)
     # The platform refuses to deliver (bot blocked, account deleted): no sends until they come back.

@@ -120,7 +120,7 @@ def message_send(
                     subject_id=message.pk,
                     outlet=outlet.name,
                     # Events carry no text: the outlets passed over, by name (the reasons are on the Delivery).
-                    data={"passed_over": [part.split(":")[0][:20] for part in routed_because.split("; ")][:8]},
+                    data={"passed_over": _outlet_names(routed_because)},
                 )
             events_record([e for e in [message_out, rerouted, *(events or [])] if e])
             schema = connection.schema_name
@@ -130,6 +130,12 @@ def message_send(
             raise
         return Delivery.objects.select_related("message").get(idempotency_key=idempotency_key).message
     return message
+
+
+def _outlet_names(reasons: str) -> list[str]:
+    """The outlet names that start "name: why" reasons (events keep names, not the words)."""
+    names = [part.split(":", 1)[0].strip() for part in reasons.split("; ") if ":" in part]
+    return [name[:20] for name in names if name.isidentifier()][:8]
 
 
 def _attempt_in(schema: str, **kwargs: Any) -> None:

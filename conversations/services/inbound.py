@@ -125,6 +125,7 @@ def inbound_handle(
             platform_message_id=item.platform_message_id,
             status=item.status,
             reason=item.error_title,
+            window_closed=item.extra.get("window_closed", False),
         )
         identity = _identity_find(outlet.name, item)
         if identity is not None:
@@ -205,6 +206,7 @@ def identity_resolve(*, outlet_name: str, messaging_outlet: MessagingOutlet, ite
                 # when a person who blocked writes again after /start).
                 ContactIdentity.objects.filter(contact=contact, outlet=outlet_name, address__in=addresses).update(
                     last_inbound_at=last_inbound,
+                    window_closed_at=None,
                     unreachable_at=None,
                     unreachable_reason="",
                     messaging_outlet=messaging_outlet,

@@ -289,23 +289,46 @@ def _refused(delivery: Delivery, exc: SendRefused, *, outlet_record: MessagingOu
             ContactIdentity.objects.filter(pk=identity.pk).update(
                 unreachable_at=timezone.now(), unreachable_reason=exc.reason[:200]
             )
+    if exc.window_closed:
+        window_closed_mark(conversation)
     Delivery.objects.filter(pk=delivery.pk).update(attempts=delivery.attempts + 1)
     delivery = delivery_update(delivery=delivery, status=Delivery.Status.FAILED, reason=exc.reason)
     if delivery.proactive:
-        delivery_reroute(delivery=delivery, why=exc.reason)
+        delivery_reroute(delivery=delivery, why=exc.reason, window_closed=exc.window_closed)
     return delivery
 
 
-def delivery_reroute(*, delivery: Delivery, why: str) -> Message | None:
-    """A message the coach started that its outlet refused goes the next way that can carry it (a
-    WhatsApp template is tried by the outlet itself, when the caller gave one). Recorded on both."""
+def window_closed_mark(conversation: Conversation) -> None:
+    """The platform says only a template may go now: believe it until the person writes again."""
+    identity = identity_for(conversation)
+    if identity is not None:
+        ContactIdentity.objects.filter(pk=identity.pk).update(window_closed_at=timezone.now())
+
+
+def delivery_reroute(*, delivery: Delivery, why: str, window_closed: bool = False) -> Message | None:
+    """A message the coach started that its outlet refused goes the next way that can carry it: the
+    caller's template on the same outlet first when the window turned out closed, then the other
+    outlets. Recorded on both deliveries."""
     from conversations.services.delivery import Unreachable, message_send
 
     message = delivery.message
     contact = message.conversation.contact
-    tried = tuple(
-        {delivery.outlet, *(d.outlet for d in Delivery.objects.filter(idempotency_key__startswith=_base_key(delivery)))}
-    )
+    siblings = Delivery.objects.filter(idempotency_key__startswith=_base_key(delivery))
+    if window_closed and delivery.template and not siblings.filter(idempotency_key__endswith=":template").exists():
+        again = message_send(
+            contact=contact,
+            conversation=message.conversation,
+            text=message.text,
+            author=message.author,
+            author_name=message.author_name,
+            idempotency_key=f"{_base_key(delivery)}:via:{delivery.outlet}:template",
+            template=delivery.template,
+            proactive=True,
+            routed_because=f"{delivery.outlet}: {why}; its template instead",
+        )
+        Delivery.objects.filter(pk=delivery.pk).update(reason=f"{why}; sent as the template instead"[:300])
+        return again
+    tried = tuple({delivery.outlet, *(d.outlet for d in siblings)})
     try:
         route = route_pick(contact=contact, template=delivery.template, exclude=tried)
     except Unreachable as exc:
@@ -334,7 +357,9 @@ def _base_key(delivery: Delivery) -> str:
 # --- Receipts -----------------------------------------------------------------------------------
 
 
-def delivery_receipt(*, outlet_name: str, platform_message_id: str, status: str, reason: str = "") -> Delivery | None:
+def delivery_receipt(
+    *, outlet_name: str, platform_message_id: str, status: str, reason: str = "", window_closed: bool = False
+) -> Delivery | None:
     """A platform's word on a message it took (sent, delivered, read, failed), applied in order:
     a late "delivered" after "read" changes nothing. A failure of a message the coach started is
     re-routed (WhatsApp's window closed, the person unreachable)."""
@@ -351,8 +376,10 @@ def delivery_receipt(*, outlet_name: str, platform_message_id: str, status: str,
         if delivery.status in (Delivery.Status.FAILED, Delivery.Status.DEAD_LETTER):
             return delivery
         delivery = delivery_update(delivery=delivery, status=Delivery.Status.FAILED, reason=reason or "failed")
+        if window_closed:
+            window_closed_mark(delivery.message.conversation)
         if delivery.proactive:  # a reply to the person is not re-routed: they are on this outlet now
-            delivery_reroute(delivery=delivery, why=reason or "failed")
+            delivery_reroute(delivery=delivery, why=reason or "failed", window_closed=window_closed)
         return delivery
     if delivery.status in (Delivery.Status.FAILED, Delivery.Status.DEAD_LETTER):
         return delivery

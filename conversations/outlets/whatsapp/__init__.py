@@ -68,7 +68,9 @@ class WhatsAppOutlet(RemoteOutlet):
 
     def window_open(self, identity: ContactIdentity | None) -> bool:
         last = identity.last_inbound_at if identity is not None else None
-        return last is not None and timezone.now() - last < WINDOW
+        if last is None or timezone.now() - last >= WINDOW:
+            return False
+        return identity.window_closed_at is None or identity.window_closed_at < last
 
     def carry_refusal(self, *, identity: ContactIdentity | None, template: dict | None) -> str:
         if identity is None:
@@ -278,6 +280,7 @@ def _status_inbound(status: dict[str, Any]) -> Inbound:
         error_code=str(code) if code is not None else "",
         error_title=title,
         sent_at=_when(status.get("timestamp")),
+        extra={"window_closed": code in WINDOW_CODES},
     )
 
 

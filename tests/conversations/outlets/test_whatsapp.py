@@ -308,3 +308,33 @@ def test_a_media_address_off_meta_never_receives_the_access_token(alpha, whatsap
     whatsapp.media[media_id]["url_override"] = "https://attacker.example/steal"
     with pytest.raises(ValueError, match="no usable file address"):
         outlet.fetch_media(number, MediaRef("audio", media_id, "audio/ogg"))
+
+
+def test_when_the_window_is_found_closed_the_callers_template_goes_on_the_same_number(
+    alpha, whatsapp, number, platform_for, jobs, committed
+):
+    whatsapp.add_template(PHONE_NUMBER_ID, "checkin_sleep", "es")
+    platform = platform_for(alpha.creator)
+    platform.whatsapp(number, whatsapp.message_payload(PHONE_NUMBER_ID, ANA, "Hola"))
+    jobs()
+    whatsapp.now = lambda: time.time() + 25 * 3600  # Meta's clock: the window closed
+    template = {"name": "checkin_sleep", "language": "es", "values": ["Ana"]}
+    with tenant_context(alpha.creator), committed():
+        contact = ContactIdentity.objects.get(outlet="whatsapp").contact
+        message = services.message_send(contact=contact, text="¿Cómo dormiste?", proactive=True, template=template)
+    jobs()
+    failed = [s for s in whatsapp.statuses if s["entry"][0]["changes"][0]["value"]["statuses"][0]["status"] == "failed"]
+    platform.whatsapp(number, failed[-1])
+    jobs()
+    sent = whatsapp.sent_messages(PHONE_NUMBER_ID)
+    assert [m["type"] for m in sent] == ["text", "text", "template"]
+    with tenant_context(alpha.creator):
+        assert "sent as the template instead" in Delivery.objects.get(message=message).reason
+        assert ContactIdentity.objects.get(outlet="whatsapp").window_closed_at is not None
+    # The person writes again: the window is open for free-form messages once more.
+    whatsapp.now = time.time
+    platform.whatsapp(number, whatsapp.message_payload(PHONE_NUMBER_ID, ANA, "Buenas"))
+    jobs()
+    with tenant_context(alpha.creator):
+        assert ContactIdentity.objects.get(outlet="whatsapp").window_closed_at is None
+    assert whatsapp.sent_messages(PHONE_NUMBER_ID)[-1]["type"] == "text"
