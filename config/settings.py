@@ -416,7 +416,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # A memory's kind appears in MemoryIn and MemoryOut: one enum, named as before they were split.
-    "ENUM_NAME_OVERRIDES": {"MemoryKindEnum": "conversations.models.ContactMemory.Kind"},
+    "ENUM_NAME_OVERRIDES": {
+        "MemoryKindEnum": "conversations.models.ContactMemory.Kind",
+        "OutletKindEnum": "conversations.models.MessagingOutlet.Kind",
+    },
 }
 # How long an answer to a POST with an Idempotency-Key is kept for replay.
 IDEMPOTENCY_KEY_SECONDS = env_int("IDEMPOTENCY_KEY_SECONDS", 24 * 3600)

@@ -1,4 +1,5 @@
-"""API v1 for conversations: chat with the coach (whole or streamed), the inbox, contacts, widgets."""
+"""API v1 for conversations: chat with the coach (whole or streamed), the inbox, contacts, widgets,
+messaging outlets (Telegram bots, WhatsApp numbers)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 import django_filters
 from django.db.models import Q, QuerySet
 from django.http import Http404, StreamingHttpResponse
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -19,7 +21,15 @@ from rest_framework.views import APIView
 
 from conversations import services
 from conversations.forms import WidgetForm, origins_clean
-from conversations.models import Contact, ContactMemory, Conversation, Message, Widget
+from conversations.models import (
+    Contact,
+    ContactMemory,
+    Conversation,
+    Message,
+    MessagingOutlet,
+    WhatsAppTemplate,
+    Widget,
+)
 from conversations.selectors import (
     contact_by_id,
     contact_memory,
@@ -27,10 +37,21 @@ from conversations.selectors import (
     conversation_for_api,
     conversation_message,
     conversations_for_api,
+    messaging_outlet_get,
+    messaging_outlets_list,
+    whatsapp_template_get,
     widget_get,
     widgets_list,
 )
 from conversations.services.contacts import ConversationNotFound
+from conversations.services.outlets import (
+    messaging_outlet_connect,
+    messaging_outlet_delete,
+    messaging_outlet_update,
+    webhook_url,
+    whatsapp_template_add,
+    whatsapp_template_remove,
+)
 from conversations.services.turns import Turn, turn_intake, turn_run
 from conversations.streaming import ReplyFailed, ReplyFinished, reply_pieces, reply_pieces_sync
 from tenants.api_errors import Conflict
@@ -663,3 +684,176 @@ class WidgetApi(ContentPermissions, APIView):
             raise serializers.ValidationError({field: [e["message"] for e in items] for field, items in errors.items()})
         widget = services.widget_save(widget=widget, **form.cleaned_data)
         return Response(WidgetOut(widget, context={"request": request}).data)
+
+
+# --- Messaging outlets ----------------------------------------------------------------------------
+# Connecting a bot or a number hands over its secrets: owners only, as for API keys (manage_team).
+# Secrets go in and never come out; a hint of the token's last characters at most.
+
+
+class OutletIn(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=MessagingOutlet.Kind.choices)
+    name = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    bot_token = serializers.CharField(max_length=300, required=False, help_text="Telegram: BotFather's token.")
+    phone_number_id = serializers.CharField(max_length=30, required=False, help_text="WhatsApp: from API Setup.")
+    access_token = serializers.CharField(max_length=1000, required=False, help_text="WhatsApp: a system user's token.")
+    app_secret = serializers.CharField(max_length=200, required=False, help_text="WhatsApp: App settings → Basic.")
+    verify_token = serializers.CharField(
+        max_length=200,
+        required=False,
+        help_text="WhatsApp: any 8 to 200 characters; paste the same in Meta's dashboard.",
+    )
+
+
+class OutletEditIn(serializers.Serializer):
+    """A new name, or a rotated secret; secrets not given stay as they are."""
+
+    name = serializers.CharField(max_length=120, required=False)
+    bot_token = serializers.CharField(max_length=300, required=False, help_text="Telegram: the same bot's new token.")
+    access_token = serializers.CharField(max_length=1000, required=False)
+    app_secret = serializers.CharField(max_length=200, required=False)
+    verify_token = serializers.CharField(max_length=200, required=False)
+
+
+class WhatsAppTemplateIn(serializers.Serializer):
+    name = serializers.CharField(max_length=512, help_text="Exactly as in WhatsApp Manager.")
+    language = serializers.CharField(max_length=15, help_text="es, en, es_MX…")
+    variables = serializers.ListField(
+        child=serializers.CharField(max_length=40), max_length=20, required=False, default=list,
+        help_text="Names of the body's {{1}}, {{2}}… in order.",
+    )  # fmt: skip
+
+
+class WhatsAppTemplateOut(serializers.ModelSerializer):
+    class Meta:
+        model = WhatsAppTemplate
+        fields = ["id", "name", "language", "variables", "created_at"]
+        read_only_fields = fields
+
+
+class OutletOut(serializers.ModelSerializer):
+    webhook_url = serializers.SerializerMethodField()
+    token_hint = serializers.CharField(source="credential_hint", help_text="The token's last characters, at most.")
+    templates = WhatsAppTemplateOut(many=True, help_text="WhatsApp: approved templates registered here.")
+
+    class Meta:
+        model = MessagingOutlet
+        fields = [
+            "id", "kind", "name", "status", "webhook_url", "token_hint", "external_id", "created_at",
+            "last_inbound_at", "last_delivery_at", "last_error", "last_error_at", "templates",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_webhook_url(self, outlet: MessagingOutlet) -> str:
+        return webhook_url(creator=self.context["request"].tenant, outlet=outlet)
+
+
+WHATSAPP_EXAMPLE = {
+    "kind": "whatsapp", "name": "Coaching line", "phone_number_id": "106540352242922",
+    "access_token": "EAAG…", "app_secret": "…", "verify_token": "a-phrase-you-choose",
+}  # fmt: skip
+
+
+def outlet_or_404(outlet_id: Any) -> MessagingOutlet:
+    outlet = messaging_outlet_get(outlet_id)
+    if outlet is None:
+        raise Http404("No such outlet.")
+    return outlet
+
+
+class OutletsApi(generics.ListAPIView):
+    """Your Telegram bots and WhatsApp numbers. Connecting one checks it with its platform first
+    (a Telegram token with getMe, then its webhook is registered); nothing is saved if that fails."""
+
+    queryset = MessagingOutlet.objects.none()
+    permission_classes = [requires(Capability.MANAGE_TEAM)]
+    parser_classes = [JSONParser]
+    serializer_class = OutletOut
+    filterset_fields = ["kind", "status"]
+    ordering_fields = ["created_at"]
+    ordering = ["created_at"]
+
+    def get_queryset(self) -> QuerySet:
+        return messaging_outlets_list(now=timezone.now())
+
+    @extend_schema(
+        request=OutletIn,
+        responses={201: OutletOut},
+        examples=[
+            OpenApiExample(
+                "A Telegram bot", value={"kind": "telegram", "bot_token": "123456789:AAH…"}, request_only=True
+            ),
+            OpenApiExample("A WhatsApp number", value=WHATSAPP_EXAMPLE, request_only=True),
+        ],
+        description="403 until your email address is verified. 400 (nothing saved) for a token the platform refuses.",
+    )
+    def post(self, request: Request) -> Response:
+        data = OutletIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        outlet = messaging_outlet_connect(
+            creator=request.tenant, user=request.user, kind=fields.pop("kind"), data=fields
+        )
+        return Response(OutletOut(outlet, context={"request": request}).data, status=status.HTTP_201_CREATED)
+
+
+class OutletApi(APIView):
+    permission_classes = [requires(Capability.MANAGE_TEAM)]
+    parser_classes = [JSONParser]
+
+    @extend_schema(responses=OutletOut)
+    def get(self, request: Request, outlet_id: uuid.UUID) -> Response:
+        return Response(OutletOut(outlet_or_404(outlet_id), context={"request": request}).data)
+
+    @extend_schema(
+        request=OutletEditIn,
+        responses=OutletOut,
+        description="Rename, or replace a secret (a new Telegram token must be the same bot's); clears the last error.",
+    )
+    def patch(self, request: Request, outlet_id: uuid.UUID) -> Response:
+        outlet = outlet_or_404(outlet_id)
+        data = OutletEditIn(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        outlet = messaging_outlet_update(outlet=outlet, user=request.user, data=data.validated_data)
+        return Response(OutletOut(outlet_or_404(outlet.pk), context={"request": request}).data)
+
+    @extend_schema(responses={204: None}, description="Disconnect (Telegram's webhook is removed); conversations stay.")
+    def delete(self, request: Request, outlet_id: uuid.UUID) -> Response:
+        messaging_outlet_delete(outlet=outlet_or_404(outlet_id), user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class OutletTemplatesApi(APIView):
+    """WhatsApp templates Meta approved for this number, for messages outside the 24-hour window."""
+
+    permission_classes = [requires(Capability.MANAGE_TEAM)]
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        request=WhatsAppTemplateIn,
+        responses={201: WhatsAppTemplateOut},
+        examples=[
+            OpenApiExample(
+                "A check-in",
+                value={"name": "weekly_checkin", "language": "es", "variables": ["first_name"]},
+                request_only=True,
+            )
+        ],
+    )
+    def post(self, request: Request, outlet_id: uuid.UUID) -> Response:
+        data = WhatsAppTemplateIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        template = whatsapp_template_add(outlet=outlet_or_404(outlet_id), **data.validated_data)
+        return Response(WhatsAppTemplateOut(template).data, status=status.HTTP_201_CREATED)
+
+
+class OutletTemplateApi(APIView):
+    permission_classes = [requires(Capability.MANAGE_TEAM)]
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, outlet_id: uuid.UUID, template_id: uuid.UUID) -> Response:
+        template = whatsapp_template_get(outlet_or_404(outlet_id), template_id)
+        if template is None:
+            raise Http404("No such template.")
+        whatsapp_template_remove(template=template)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -5,6 +5,7 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from conversations.models import ContactMemory, Widget, bare_origin
 
@@ -72,3 +73,48 @@ class WidgetForm(forms.ModelForm):
 class MemoryForm(forms.Form):
     kind = forms.ChoiceField(choices=ContactMemory.Kind.choices)
     text = forms.CharField(max_length=300)
+
+
+def secret_input() -> forms.PasswordInput:
+    """Secrets are typed, never shown back: the field is empty again after a failed submit too."""
+    return forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"})
+
+
+class TelegramOutletForm(forms.Form):
+    bot_token = forms.CharField(
+        label=gettext_lazy("Bot token"),
+        max_length=300,
+        widget=secret_input(),
+        help_text=gettext_lazy("BotFather gives it when you create the bot: 123456789:AAH…"),
+    )
+
+
+class WhatsAppOutletForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Display name"), max_length=120, required=False)
+    phone_number_id = forms.CharField(
+        label=gettext_lazy("Phone number ID"),
+        max_length=30,
+        help_text=gettext_lazy("Under API Setup in Meta's dashboard (not the phone number itself)."),
+    )
+    access_token = forms.CharField(label=gettext_lazy("Access token"), max_length=1000, widget=secret_input())
+    app_secret = forms.CharField(label=gettext_lazy("App secret"), max_length=200, widget=secret_input())
+    verify_token = forms.CharField(
+        label=gettext_lazy("Verify token"),
+        max_length=200,
+        widget=secret_input(),
+        help_text=gettext_lazy("Any phrase of 8 to 200 characters; you paste the same into Meta's dashboard."),
+    )
+
+
+class WhatsAppTemplateForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Template name"), max_length=512)
+    language = forms.CharField(label=gettext_lazy("Language"), max_length=15, initial="es")
+    variables = forms.CharField(
+        label=gettext_lazy("Variables"),
+        max_length=800,
+        required=False,
+        help_text=gettext_lazy("The names of {{1}}, {{2}}… in order, separated by commas: first_name, step"),
+    )
+
+    def clean_variables(self) -> list[str]:
+        return [name.strip() for name in self.cleaned_data["variables"].split(",") if name.strip()]

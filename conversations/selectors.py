@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any
-
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -21,8 +20,8 @@ from conversations.models import (
     MessageMedia,
     MessagingOutlet,
     Persona,
-    Widget,
     WhatsAppTemplate,
+    Widget,
 )
 from knowledge.models import creator_media_dir
 from tenants.scope import creator_schema
@@ -198,9 +197,7 @@ def conversation_thread(conversation: Conversation) -> QuerySet[Message]:
     `delivery_list`) and their voice notes and images."""
     deliveries = Prefetch("deliveries", queryset=Delivery.objects.order_by("created_at"), to_attr="delivery_list")
     return (
-        conversation.messages.select_related("in_reply_to")
-        .prefetch_related(deliveries, "media")
-        .order_by("created_at")
+        conversation.messages.select_related("in_reply_to").prefetch_related(deliveries, "media").order_by("created_at")
     )
 
 

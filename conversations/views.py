@@ -1,4 +1,5 @@
-"""The embeddable widget (public, on the creator's host) and the hub's inbox and widget settings."""
+"""The embeddable widget (public, on the creator's host) and the hub's inbox, widget settings and
+messaging outlets."""
 
 from __future__ import annotations
 
@@ -7,25 +8,48 @@ import json
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from conversations import services
-from conversations.forms import MemoryForm, WidgetForm
+from conversations.forms import (
+    MemoryForm,
+    TelegramOutletForm,
+    WhatsAppOutletForm,
+    WhatsAppTemplateForm,
+    WidgetForm,
+)
 from conversations.identity import TOKEN_MAX_AGE_SECONDS, VISITOR_COOKIE, identity_from_token, visitor_token_new
-from conversations.models import ContactMemory, Conversation, Message, Persona, Widget, bare_origin
+from conversations.models import ContactMemory, Conversation, Message, MessagingOutlet, Persona, Widget, bare_origin
 from conversations.selectors import (
     contact_memory,
+    contact_other_conversations,
     conversation_for_team,
     conversation_message,
+    conversation_thread,
     inbox_conversations,
+    message_media_get,
+    messaging_outlet_get,
+    messaging_outlets_list,
+    outlet_test_addresses,
     persona_get,
+    whatsapp_template_get,
     widget_by_key,
+)
+from conversations.services.outlets import (
+    messaging_outlet_connect,
+    messaging_outlet_delete,
+    messaging_outlet_test_send,
+    webhook_url,
+    whatsapp_template_add,
+    whatsapp_template_remove,
 )
 from tenants.auth_limits import client_ip
 from tenants.hub import hub_view
@@ -143,7 +167,8 @@ def conversation_detail(request: HttpRequest, conversation_id: str) -> HttpRespo
     services.conversation_mark_read(conversation=conversation)
     context = {
         "conversation": conversation,
-        "messages_": conversation.messages.select_related("in_reply_to").order_by("created_at"),
+        "messages_": conversation_thread(conversation),
+        "other_conversations": contact_other_conversations(conversation),
         "memories": conversation.contact.memories.all(),
         "memory_kinds": ContactMemory.Kind.choices,
     }
@@ -229,3 +254,142 @@ def forget(request: HttpRequest, conversation: Conversation, memory_id: str) -> 
     item = contact_memory(conversation.contact, memory_id)
     if item is not None:
         services.memory_forget(contact=conversation.contact, memory_id=item.pk)
+
+
+# --- Voice notes and images people sent ----------------------------------------------------------
+
+# Served as what they are only when a browser cannot run them: anything else (an SVG, HTML a sender
+# labelled as an image) is a download, never a page on the hub's origin.
+PLAYABLE_MEDIA_TYPES = frozenset(
+    {
+        "image/jpeg", "image/png", "image/webp", "image/gif",
+        "audio/ogg", "audio/mpeg", "audio/mp4", "audio/aac", "audio/amr", "audio/wav", "audio/webm", "audio/opus",
+    }
+)  # fmt: skip
+
+
+@require_safe
+@hub_view(Capability.ANSWER_CONVERSATIONS)
+def message_media(request: HttpRequest, media_id: str) -> HttpResponse:
+    """A file a person sent, only to who reads conversations and only from this creator's schema and
+    folder: media are never public MEDIA URLs."""
+    media = message_media_get(media_id)
+    if media is None:
+        raise Http404("No such file.")
+    content_type = media.content_type.split(";")[0].strip().lower()
+    playable = content_type in PLAYABLE_MEDIA_TYPES
+    response = FileResponse(
+        media.file.open("rb"), content_type=content_type if playable else "application/octet-stream",
+        as_attachment=not playable, filename=f"{media.kind}-{media.pk}",
+    )  # fmt: skip
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+# --- Messaging outlets (Telegram bots, WhatsApp numbers) ----------------------------------------
+# Connecting one hands over its secrets, so the page is for who manages the team (owners), as API keys.
+
+OUTLET_FORMS: dict[str, type[Form]] = {
+    MessagingOutlet.Kind.TELEGRAM: TelegramOutletForm,
+    MessagingOutlet.Kind.WHATSAPP: WhatsAppOutletForm,
+}
+
+
+def _form_error(form: Form, exc: ValidationError | PermissionDenied) -> None:
+    """A service's refusal shown on the form: under the field it names, else above the form."""
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, " ".join(getattr(exc, "messages", [str(exc)])))
+
+
+def _outlet_rows(request: HttpRequest) -> list[dict[str, object]]:
+    return [
+        {
+            "outlet": outlet,
+            "webhook_url": webhook_url(creator=request.tenant, outlet=outlet),
+            "addresses": outlet_test_addresses(outlet),
+            "template_form": WhatsAppTemplateForm(auto_id=f"id_{outlet.pk}_%s"),
+        }
+        for outlet in messaging_outlets_list(now=timezone.now())
+    ]
+
+
+@hub_view(Capability.MANAGE_TEAM)
+def outlets(request: HttpRequest) -> HttpResponse:
+    """The creator's bots and numbers with their health; connecting one posts here with its `kind`."""
+    kind = request.POST.get("kind", "") if request.method == "POST" else ""
+    forms_ = {
+        name: form(request.POST if name == kind else None, auto_id=f"id_{name}_%s")
+        for name, form in OUTLET_FORMS.items()
+    }
+    form = forms_.get(kind)
+    if form is not None and form.is_valid():
+        try:
+            outlet = messaging_outlet_connect(
+                creator=request.tenant, user=request.user, kind=kind, data=form.cleaned_data
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("%(name)s is connected.") % {"name": outlet.name})
+            return redirect("hub-outlets")
+    context = {"rows": _outlet_rows(request), "telegram_form": forms_["telegram"], "whatsapp_form": forms_["whatsapp"]}
+    return render(request, "conversations/outlets.html", context, status=400 if form is not None else 200)
+
+
+OutletAction = Callable[..., None]
+
+
+def outlet_action(action: OutletAction) -> Callable[..., HttpResponse]:
+    """One URL per thing done to an outlet, all answering alike: owners only, only this creator's
+    outlets, and always back to the Outlets page, saying what happened or why it failed."""
+
+    @require_POST
+    @hub_view(Capability.MANAGE_TEAM)
+    @functools.wraps(action)
+    def view(request: HttpRequest, outlet_id: str, **ids: str) -> HttpResponse:
+        outlet = messaging_outlet_get(outlet_id)
+        if outlet is None:
+            raise Http404("No such outlet.")
+        try:
+            action(request, outlet, **ids)
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        return redirect("hub-outlets")
+
+    return view
+
+
+@outlet_action
+def outlet_delete(request: HttpRequest, outlet: MessagingOutlet) -> None:
+    messaging_outlet_delete(outlet=outlet, user=request.user)
+    messages.success(
+        request, _("%(name)s is disconnected. Its conversations stay in the inbox.") % {"name": outlet.name}
+    )
+
+
+@outlet_action
+def outlet_test(request: HttpRequest, outlet: MessagingOutlet) -> None:
+    """The service says in words what the platform answered; it is shown as it is."""
+    messages.info(request, messaging_outlet_test_send(outlet=outlet, address=request.POST.get("address", "")))
+
+
+@outlet_action
+def outlet_template_add(request: HttpRequest, outlet: MessagingOutlet) -> None:
+    form = WhatsAppTemplateForm(request.POST)
+    if not form.is_valid():
+        raise ValidationError(_("Give the template's name and language."))
+    template = whatsapp_template_add(outlet=outlet, **form.cleaned_data)
+    messages.success(request, _("Template %(name)s added.") % {"name": template.name})
+
+
+@outlet_action
+def outlet_template_delete(request: HttpRequest, outlet: MessagingOutlet, template_id: str) -> None:
+    """Removing what is already gone is done, not an error (a double click)."""
+    template = whatsapp_template_get(outlet, template_id)
+    if template is not None:
+        whatsapp_template_remove(template=template)

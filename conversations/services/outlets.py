@@ -253,3 +253,8 @@ def whatsapp_template_add(
             return WhatsAppTemplate.objects.create(outlet=outlet, name=name, language=language, variables=variables)
     except IntegrityError:
         raise ValidationError({"name": _("This template is already registered in this language.")}) from None
+
+
+def whatsapp_template_remove(*, template: WhatsAppTemplate) -> None:
+    """The template is no longer offered to callers (messages already sent with it keep their record)."""
+    template.delete()
