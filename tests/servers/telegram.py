@@ -4,7 +4,7 @@ Tests point TELEGRAM_API_URL at `TelegramServer().url`, build Updates shaped lik
 `deliver` them to the webhook the app registered, with the secret header Telegram sends. People
 can press Start, block and unblock the bot; faults and 429s can be scripted.
 
-Manual trials: `python -m tests.servers.telegram --port 8081 --token 123456:ABC-test`.
+Manual trials: `.venv/bin/python -m tests.servers.telegram --port 8081 --token 123456:ABC-test`.
 """
 
 from __future__ import annotations

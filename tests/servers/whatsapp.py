@@ -5,7 +5,7 @@ service window per (phone number, recipient) on its own clock (`now`), answers f
 outside it the way Meta does (200, then a `failed` status webhook with 131047), and builds signed
 webhook bodies for the Django test client or posts them to a live webhook.
 
-Manual trials: `python -m tests.servers.whatsapp --port 8082 --number PNID:TOKEN`.
+Manual trials: `.venv/bin/python -m tests.servers.whatsapp --port 8082 --number PNID:TOKEN`.
 """
 
 from __future__ import annotations
