@@ -35,6 +35,10 @@ class Event(models.Model):
         DELIVERY_REROUTED = "delivery_rerouted", _("Message sent another way")
         OUTLET_CONNECTED = "outlet_connected", _("Outlet connected")
         OUTLET_REMOVED = "outlet_removed", _("Outlet removed")
+        ANSWER_SMALL_TALK = "answer_small_talk", _("Small talk answered")
+        HUMAN_REQUESTED = "human_requested", _("Asked to talk to a person")
+        CONVERSATION_FLAGGED = "conversation_flagged", _("Conversation flagged: possible crisis")
+        CONVERSATION_FLAG_CLEARED = "conversation_flag_cleared", _("Crisis flag cleared")
 
     class Author(models.TextChoices):
         # Mirrors conversations' Message.Author without importing it (analytics sits below it).

@@ -31,6 +31,13 @@ class Contact(models.Model):
     tags = models.JSONField(default=list, blank=True)
     # Set when the person asked for no more messages the coach starts (STOP / BAJA); cleared by START.
     opted_out_at = models.DateTimeField(null=True, blank=True)
+    # The language the person speaks with the coach (en, es): detected per message, remembered here,
+    # and set by the team when they know better (`language_fixed`).
+    language = models.CharField(max_length=5, blank=True)
+    language_fixed = models.BooleanField(default=False)
+    # A message showed a crisis: the team looks after them (no AI answers, nothing proactive)
+    # until a member clears the flag.
+    crisis_at = models.DateTimeField(null=True, blank=True)
     # Where the coach writes first when it can (an outlet name: telegram, whatsapp, app, email); the
     # router falls back along the person's other identities when this one cannot carry a message.
     preferred_outlet = models.CharField(max_length=20, blank=True)
@@ -217,6 +224,9 @@ class Conversation(models.Model):
     # The team member who took over (a user of the public schema; no cross-schema foreign key).
     handler_user_id = models.BigIntegerField(null=True, blank=True)
     handler_name = models.CharField(max_length=120, blank=True)
+    # Set when a message showed a crisis: the AI stays paused until a team member clears it.
+    flagged_at = models.DateTimeField(null=True, blank=True)
+    flag_reason = models.CharField(max_length=20, blank=True)  # self_harm, violence, medical
     last_read_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -350,6 +360,12 @@ class Persona(models.Model):
         help_text="Things the coach must always or never do, one per line.",
     )
     greeting = models.CharField(max_length=300, default="Hi! I'm your coach. What would you like to work on today?")
+    # The creator's own words for conversational turns, per language: {"es": {"thanks": "..."}}.
+    # Keys: greeting, thanks, unknown, offer, sign_off, capabilities; a missing one uses the default.
+    phrases = models.JSONField(default=dict, blank=True)
+    # What the coach says when a message shows a crisis (self-harm, violence, a medical emergency);
+    # empty: the default, which names local emergency numbers. The AI then pauses for that person.
+    safety_message = models.TextField(max_length=1000, blank=True, default="")
     updated_at = models.DateTimeField(default=timezone.now)
     updated_by_email = models.EmailField(blank=True, default="")
 
@@ -509,3 +525,32 @@ class ConsentRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contact_id} {self.action} on {self.outlet}"
+
+
+class TeamNotification(models.Model):
+    """Something a team member should see: a person in crisis, someone asking for a human, later
+    approvals and failed deliveries. One row per member (each reads their own), shown in the hub's
+    bell, and sent by email or web push to members who turned those on."""
+
+    class Kind(models.TextChoices):
+        CRISIS = "crisis", "A person may be in crisis"
+        HUMAN_REQUESTED = "human_requested", "A person asked for a human"
+        DELIVERY_FAILED = "delivery_failed", "A message could not be delivered"
+        APPROVAL = "approval", "A message waits for approval"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # A user of the public schema (no cross-schema foreign key), like Conversation.handler_user_id.
+    user_id = models.BigIntegerField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # Deleted with the person (erasure): notifications name them.
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(Conversation, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user_id", "read_at", "-created_at"], name="notification_unread")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.user_id}"

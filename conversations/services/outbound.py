@@ -107,6 +107,8 @@ def route_pick(
     (with every reason) when none can carry it."""
     from conversations.services.delivery import Unreachable
 
+    if proactive and Contact.objects.filter(pk=contact.pk, crisis_at__isnull=False).exists():
+        raise Unreachable("the person may be in crisis: the team looks after them, the coach does not write first")
     order: list[str] = []
     latest = contact.conversations.exclude(outlet__in=exclude).order_by("-updated_at").first()
     for name in [contact.preferred_outlet, latest.outlet if latest else "", *settings.OUTBOUND_ROUTE_ORDER]:

@@ -287,7 +287,9 @@ def check_consent(turn: Turn) -> None:
     )
     with translation.override(language):
         if starting and not opting_in:
-            text = persona_get().greeting
+            from conversations.phrases import phrase
+
+            text = phrase(persona_get(), "greeting", language)
         elif opting_out:
             text = _("Done: I won't write to you first any more. Write START whenever you want my check-ins back.")
         else:
@@ -343,17 +345,93 @@ def store_message(turn: Turn) -> None:
     turn.conversation = turn.message.conversation
 
 
+def settle_language(turn: Turn) -> None:
+    """The person's language for this reply: what this message says clearly, else what they spoke
+    before; remembered on the contact unless the team fixed it."""
+    from knowledge.language import language_guess
+
+    contact = turn.contact
+    known = contact.language or (turn.message.conversation.language if turn.message else "") or creator_language()
+    if contact.language_fixed:
+        turn.extra["language"] = contact.language
+        return
+    guessed, confidence = language_guess(turn.text)
+    language = guessed if guessed is not None and confidence >= 0.75 else turn.extra.get("language") or known
+    turn.extra["language"] = language
+    if language != contact.language:
+        Contact.objects.filter(pk=contact.pk).update(language=language)
+        contact.language = language
+
+
 def check_takeover(turn: Turn) -> None:
-    """A team member holds the conversation: the coach stays quiet."""
-    if turn.message.conversation.handler != Conversation.Handler.AI:
+    """A team member holds the conversation: the coach stays quiet (a person in crisis still gets
+    the safety message until a member answers)."""
+    if turn.message.conversation.handler != Conversation.Handler.AI and not turn.extra.get("safety"):
         turn.stop = "taken_over"
+
+
+ACT_PHRASES = {
+    "greeting": "greeting",
+    "thanks": "thanks",
+    "goodbye": "sign_off",
+    "capabilities": "capabilities",
+    "yes": "offer",
+    "no": "declined",
+    "not_understood": "not_understood",
+    "human": "human",
+}
+
+
+def read_conversational_act(turn: Turn) -> None:
+    """Greetings, thanks, goodbyes, "what can you do?", yes / no to the coach's own question,
+    "I don't understand" and asking for a person get the coach's own words, not a search of the
+    material. Asking for a person also tells the team."""
+    from conversations.acts import asks_something, conversational_act
+    from conversations.phrases import phrase
+    from conversations.services.notifications import team_notify
+
+    if turn.answer is not None:
+        return
+    question = turn.message
+    conversation = question.conversation
+    act = conversational_act(question.text)
+    if act is None:
+        return
+    if act in ("yes", "no"):  # an answer to the coach's own question, or a bare acknowledgement
+        last_coach = (
+            conversation.messages.filter(author=Message.Author.AI, created_at__lt=question.created_at)
+            .order_by("-created_at")
+            .values_list("text", flat=True)
+            .first()
+        )
+        if not (last_coach and asks_something(last_coach)) and act == "yes":
+            act = "thanks"
+    language = turn.extra.get("language") or conversation.language
+    if act == "human" and turn.created:
+        from conversations.models import TeamNotification
+
+        with transaction.atomic():
+            team_notify(
+                kind=TeamNotification.Kind.HUMAN_REQUESTED, contact=conversation.contact, conversation=conversation
+            )
+            event_record(
+                Event.Kind.HUMAN_REQUESTED,
+                contact_id=conversation.contact_id,
+                conversation_id=conversation.pk,
+                outlet=conversation.outlet,
+            )
+    turn.extra["act"] = act
+    turn.answer = Answer(phrase(persona_get(), ACT_PHRASES[act], language), [], language, grounded=False, backend="act")
 
 
 @answering
 def produce_reply(turn: Turn) -> None:
     """The coach's answer, streamed to the outlet as it is written. Exactly one process answers a
     message (the claim), whatever resends and retries arrive."""
-    question = turn.message if turn.claimed else reply_claim(message_id=turn.message_id or turn.message.pk)
+    if turn.extra.get("safety"):  # answered whoever holds the conversation: no claim on the AI's behalf
+        question = turn.message
+    else:
+        question = turn.message if turn.claimed else reply_claim(message_id=turn.message_id or turn.message.pk)
     if question is None:
         turn.stop = "answered_elsewhere"
         return
@@ -385,7 +463,8 @@ def deliver_reply(turn: Turn) -> None:
         contact=conversation.contact,
         conversation=conversation,
         text=turn.reply_text,
-        author=Message.Author.AI,
+        # The safety message is the platform's, sent whoever holds the conversation.
+        author=Message.Author.SYSTEM if answer.backend in ("safety", "consent") else Message.Author.AI,
         in_reply_to=question,
         answer=answer,
         events=[_answer_event(answer, conversation, question)],
@@ -396,9 +475,11 @@ def deliver_reply(turn: Turn) -> None:
 
 
 def _answer_event(answer: Answer, conversation: Conversation, question: Message) -> EventSpec | None:
-    if answer.backend in ("memory", "consent"):  # not an answer to a question
+    if answer.backend in ("memory", "consent", "safety", "outlet"):  # not an answer to a question
         return None
-    if answer.backend == "curated":
+    if answer.backend == "act":
+        kind = Event.Kind.ANSWER_SMALL_TALK
+    elif answer.backend == "curated":
         kind = Event.Kind.ANSWER_PINNED
     elif answer.grounded:
         kind = Event.Kind.ANSWER_GROUNDED

@@ -43,8 +43,8 @@ def test_every_schemas_persona_survives_the_move_and_the_way_back(platform, sche
     old_persona.objects.all().delete()
     written = old_persona.objects.create(coach_name=f"Rita of {schema}", rules="Never recommend supplements.")
 
-    migrate(AFTER)
-    moved = Persona.objects.get()
+    after = migrate(AFTER)
+    moved = historical_persona(after, AFTER, "conversations").objects.get()  # as it was when it moved
     assert (moved.pk, moved.coach_name, moved.rules) == (written.pk, written.coach_name, written.rules)
 
     back = migrate(BEFORE)
@@ -52,8 +52,8 @@ def test_every_schemas_persona_survives_the_move_and_the_way_back(platform, sche
     with pytest.raises(LookupError):
         historical_persona(back, BEFORE, "conversations")
 
-    migrate(AFTER)
-    assert Persona.objects.get().coach_name == f"Rita of {schema}"
+    again = migrate(AFTER)
+    assert historical_persona(again, AFTER, "conversations").objects.get().coach_name == f"Rita of {schema}"
 
 
 def test_the_move_touches_no_table():
