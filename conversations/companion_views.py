@@ -4,17 +4,25 @@ People sign in with a link sent to their email; the link signs in the browser th
 signed cookie that names them on this creator's host only) and nothing else. The browser that asked
 for the link — perhaps a stranger's widget — is linked to the person only when they confirm it,
 signed in, on a page that shows what would be linked.
+
+Its pages speak the person's language: the one they write to the coach in (remembered on their
+contact), else their browser's, else the creator's.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from conversations import services
@@ -35,11 +43,58 @@ from tenants.auth_limits import client_ip
 
 
 def _contact(request: HttpRequest) -> Contact | None:
-    identity = identity_from_token(request.COOKIES.get(CONTACT_COOKIE, ""), schema=request.tenant.schema_name)
-    return contact_by_id(identity.contact_id) if identity and identity.contact_id else None
+    """The signed-in person, looked up once per request."""
+    if not hasattr(request, "_app_contact"):
+        identity = identity_from_token(request.COOKIES.get(CONTACT_COOKIE, ""), schema=request.tenant.schema_name)
+        request._app_contact = contact_by_id(identity.contact_id) if identity and identity.contact_id else None
+    return request._app_contact
+
+
+def _supported(code: str | None) -> str | None:
+    if not code or code == "*":
+        return None
+    try:
+        return translation.get_supported_language_variant(code)
+    except LookupError:
+        return None
+
+
+def browser_language(request: HttpRequest) -> str | None:
+    """The language this browser asked for (the language cookie, else Accept-Language), when it is
+    one we speak; None when it asked for none of them."""
+    stated = [request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")]
+    stated += [code for code, _quality in parse_accept_lang_header(request.headers.get("Accept-Language", ""))]
+    return next((code for code in map(_supported, stated) if code), None)
+
+
+def person_language(request: HttpRequest, contact: Contact | None = None) -> str:
+    """The language to speak to this person in: the one they write to the coach in (remembered on
+    their contact, or fixed by the team), else their browser's, else the creator's default."""
+    return (
+        _supported(contact.language if contact is not None else None)
+        or browser_language(request)
+        or _supported(getattr(request.tenant, "language", None))
+        or settings.LANGUAGE_CODE
+    )
+
+
+def in_persons_language(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Render the view in the signed-in person's language (person_language), and say so."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        language = person_language(request, _contact(request))
+        request.LANGUAGE_CODE = language
+        with translation.override(language):
+            response = view(request, *args, **kwargs)
+        response.headers["Content-Language"] = language  # LocaleMiddleware only fills it in when unset
+        return response
+
+    return wrapped
 
 
 @require_safe
+@in_persons_language
 def home(request: HttpRequest) -> HttpResponse:
     contact = _contact(request)
     if contact is None:
@@ -55,6 +110,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@in_persons_language
 def sign_in(request: HttpRequest) -> HttpResponse:
     email = request.POST.get("email", "").strip().lower()[:254]
     visitor = identity_from_token(request.COOKIES.get(VISITOR_COOKIE, ""), schema=request.tenant.schema_name)
@@ -78,6 +134,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@in_persons_language
 def auth(request: HttpRequest, token: str) -> HttpResponse:
     schema = request.tenant.schema_name
     try:
@@ -100,6 +157,7 @@ def auth(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@in_persons_language
 def link(request: HttpRequest, token: str) -> HttpResponse:
     """Show what asking browser would be linked, and link it only on the signed-in person's POST."""
     contact, payload = _contact(request), device_link_payload(token, schema=request.tenant.schema_name)
@@ -132,6 +190,7 @@ def forget(request: HttpRequest, memory_id: str) -> HttpResponse:
 
 
 @require_POST
+@in_persons_language
 def push_subscribe(request: HttpRequest) -> JsonResponse:
     contact = _contact(request)
     if contact is None:
@@ -161,6 +220,7 @@ def manifest(request: HttpRequest) -> JsonResponse:
 
 
 @require_safe
+@in_persons_language
 def service_worker(request: HttpRequest) -> HttpResponse:
     response = render(request, "conversations/app_sw.js", {}, content_type="text/javascript")
     response["Service-Worker-Allowed"] = "/app/"
@@ -169,5 +229,6 @@ def service_worker(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@in_persons_language
 def offline(request: HttpRequest) -> HttpResponse:
     return render(request, "conversations/app_offline.html", {})

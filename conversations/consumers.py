@@ -282,6 +282,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         self.links_asked += 1
         creator = self.scope["tenant"]
+        # The email speaks the language of the page that asked (the widget sends its <html lang>).
+        language = frame.get("language")
+        if language not in dict(settings.LANGUAGES):
+            language = getattr(creator, "language", None) or settings.LANGUAGE_CODE
         try:
             await in_schema(
                 self.schema,
@@ -291,6 +295,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 base_url=creator.public_url("").rstrip("/"),
                 creator_name=creator.name,
                 client_ip=self.client_ip,
+                language=language,
             )
         except ValidationError:
             await self.error("bad_email", "That does not look like an email address.")

@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from analytics.services import contact_events_reassign
@@ -58,13 +59,20 @@ class SignIn:
 
 
 def magic_link_send(
-    *, email: str, visitor_id: uuid.UUID | None, base_url: str, creator_name: str, client_ip: str = ""
+    *,
+    email: str,
+    visitor_id: uuid.UUID | None,
+    base_url: str,
+    creator_name: str,
+    client_ip: str = "",
+    language: str | None = None,
 ) -> None:
     """Email a sign-in link. Opening it signs in the browser that opens it, nothing more: the browser
     that asked is linked only if the person confirms it there (device_link_confirm).
 
     Limited per address, per IP and per creator, across every creator's host, so the form and the
-    widget cannot be used to flood an inbox or relay spam."""
+    widget cannot be used to flood an inbox or relay spam. The email is written in `language` (the
+    page that asked for it), else in the language active here."""
     email = normalize_contact_reference(email=email)["email"]
     wait = limits_wait_seconds(
         [
@@ -80,16 +88,17 @@ def magic_link_send(
     token = magic_link_token(schema=creator_schema(), email=email, visitor_id=visitor_id)
     link = f"{base_url}/app/auth/{token}/"
     name = " ".join(str(creator_name).split())[:60]  # a header: no newlines, no essays
-    send_mail(
-        subject=_("Your sign-in link for %(name)s") % {"name": name},
-        message=_(
-            "Open this link within 15 minutes to continue with your coach:\n\n%(link)s\n\n"
-            "If you did not ask for it, ignore this email: nobody can use it without opening it."
+    with translation.override(language or translation.get_language()):
+        send_mail(
+            subject=_("Your sign-in link for %(name)s") % {"name": name},
+            message=_(
+                "Open this link within 15 minutes to continue with your coach:\n\n%(link)s\n\n"
+                "If you did not ask for it, ignore this email: nobody can use it without opening it."
+            )
+            % {"link": link},
+            from_email=None,
+            recipient_list=[email],
         )
-        % {"link": link},
-        from_email=None,
-        recipient_list=[email],
-    )
 
 
 def magic_link_redeem(*, token: str, opener_visitor_id: uuid.UUID | None = None) -> SignIn:

@@ -1,10 +1,14 @@
 /* Compañero live chat client, shared by the widget frame and the companion app.
  * Messages carry a client id: unacknowledged ones are re-sent after a reconnect and the server
  * stores each once. The browser remembers its conversation; a reconnect asks only for the
- * messages after the last one it showed. Text is always inserted as text, never as HTML. */
+ * messages after the last one it showed. Text is always inserted as text, never as HTML.
+ * Every word it shows comes from the page (#chat-words), in the page's language. */
 (function () {
   "use strict";
   var config = JSON.parse(document.getElementById("chat-config").textContent);
+  var words = JSON.parse(document.getElementById("chat-words").textContent);
+  // What went wrong, by the error frame's code: the server's own text is written for developers.
+  var problems = { rate_limited: words.too_fast, bad_message: words.bad_message, bad_email: words.bad_email, reply_failed: words.reply_failed };
   var store = "compa:" + config.store + ":";
   // Third-party frames may be refused storage (Safari, Brave, strict Chrome): keep going in memory,
   // and let the embedding page keep the token for us. It hands it back only by postMessage from one
@@ -27,7 +31,7 @@
     conversation: storage.get(store + "conversation"),
     lastId: null,
     pending: JSON.parse(storage.get(store + "pending") || "[]"),
-    shown: {}, streams: {}, socket: null, ready: false, backoff: 500
+    shown: {}, streams: {}, socket: null, ready: false, backoff: 500, identifying: false
   };
 
   function save() {
@@ -46,6 +50,11 @@
   }
 
   function scroll() { log.scrollTop = log.scrollHeight; }
+
+  // "Source: %(title)s" with {title: "Guide"} is "Source: Guide".
+  function fill(word, values) {
+    return word.replace(/%\((\w+)\)s/g, function (whole, name) { return name in values ? String(values[name]) : whole; });
+  }
 
   function bubble(author, text, id) {
     var item = document.createElement("li");
@@ -66,7 +75,7 @@
     box.className = "citations";
     list.forEach(function (c) {
       var li = document.createElement("li");
-      li.textContent = "Source: " + c.title + (c.page ? " (p. " + c.page + ")" : "");
+      li.textContent = fill(c.page ? words.source_page : words.source, { title: c.title, page: c.page });
       box.appendChild(li);
     });
     item.appendChild(box);
@@ -110,7 +119,7 @@
         if (frame.conversation) state.conversation = frame.conversation;
         state.ready = true;
         state.backoff = 500;
-        statusLine.textContent = frame.handler === "human" ? "A person from the team is with you." : "";
+        statusLine.textContent = frame.handler === "human" ? words.with_person : "";
         save();
         break;
       case "history":
@@ -138,13 +147,17 @@
         break;
       case "handler":
         show(frame.message);
-        statusLine.textContent = frame.handler === "human" ? "A person from the team is with you." : "";
+        statusLine.textContent = frame.handler === "human" ? words.with_person : "";
         break;
       case "identify_sent":
-        statusLine.textContent = "Check " + frame.email + " for a link to continue anywhere.";
+        state.identifying = false;
+        statusLine.textContent = fill(words.link_sent, { email: frame.email });
         break;
       case "error":
-        statusLine.textContent = frame.message;
+        // A refusal right after asking for a link is about the link, not about writing too fast.
+        var problem = state.identifying && frame.code === "rate_limited" ? words.too_many_links : problems[frame.code];
+        if (frame.code === "rate_limited" || frame.code === "bad_email") state.identifying = false;
+        statusLine.textContent = problem || words.went_wrong;
         if (frame.code === "rate_limited" && frame.retry_after) setTimeout(function () { statusLine.textContent = ""; }, frame.retry_after * 1000);
         break;
     }
@@ -160,8 +173,8 @@
     socket.onmessage = function (event) { handle(JSON.parse(event.data)); };
     socket.onclose = function (event) {
       state.ready = false;
-      if (event.code === 4404 || event.code === 4403) { statusLine.textContent = event.reason || "This chat is not available."; return; }
-      statusLine.textContent = "Reconnecting…";
+      if (event.code === 4404 || event.code === 4403) { statusLine.textContent = event.code === 4403 ? words.signed_out : words.unavailable; return; }
+      statusLine.textContent = words.reconnecting;
       setTimeout(connect, state.backoff);
       state.backoff = Math.min(state.backoff * 2, 15000);
     };
@@ -187,7 +200,9 @@
   var identify = document.getElementById("chat-identify");
   if (identify) identify.addEventListener("submit", function (event) {
     event.preventDefault();
-    send({ type: "identify", email: document.getElementById("chat-email").value });
+    state.identifying = true;
+    // The sign-in email is written in the language of this page.
+    send({ type: "identify", email: document.getElementById("chat-email").value, language: document.documentElement.lang });
   });
 
   // Nothing kept in this frame: ask the embedding site (an allowed origin) what it kept for us.

@@ -1,5 +1,7 @@
-{% load static %}/* Compañero companion app service worker: an offline shell and the coach's push messages. */
-const SHELL = "compa-shell-v1";
+{% load static i18n client_words %}{% get_current_language as LANGUAGE_CODE %}/* Compañero companion app service worker: an offline shell and the coach's push messages. */
+// The offline page is kept in the person's language: another language is another worker and shell.
+const SHELL = "compa-shell-v2-{{ LANGUAGE_CODE }}";
+const WORDS = {% client_words_js %};
 const SHELL_FILES = ["{% url 'app-offline' %}", "{% static 'compa/chat.css' %}", "{% static 'compa/app.css' %}", "{% static 'compa/chat.js' %}", "{% static 'compa/app-icon.svg' %}"];
 
 self.addEventListener("install", (event) => {
@@ -23,7 +25,7 @@ self.addEventListener("push", (event) => {
   const data = event.data ? event.data.json() : {};
   event.waitUntil(self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
     if (windows.some((w) => w.focused)) return undefined;  // the chat is open: it shows the message itself
-    return self.registration.showNotification(data.title || "Your coach", { body: data.body || "", data: { url: data.url || "/app/" }, icon: "{% static 'compa/app-icon.svg' %}" });
+    return self.registration.showNotification(data.title || WORDS.coach, { body: data.body || "", data: { url: data.url || "/app/" }, icon: "{% static 'compa/app-icon.svg' %}" });
   }));
 });
 self.addEventListener("notificationclick", (event) => {

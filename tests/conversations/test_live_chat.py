@@ -390,3 +390,18 @@ async def test_a_reply_cut_off_mid_stream_is_kept_and_marked_incomplete(alpha_ch
     kept = await stored(team.creator, reply["id"])
     assert kept.incomplete is True and kept.text == reply["text"]
     await socket.close()
+
+
+async def test_the_sign_in_email_asked_for_from_a_spanish_widget_is_in_spanish(alpha_chat):
+    from django.core import mail
+
+    team, widget = alpha_chat
+    socket = await open_chat(team, widget)
+    await socket.hello()
+    await socket.send({"type": "identify", "email": "lucia@example.com", "language": "es"})
+    assert (await socket.receive())["type"] == "identify_sent"
+    assert mail.outbox[-1].subject.startswith("Tu enlace de inicio de sesión para")
+    await socket.send({"type": "identify", "email": "leo@example.com", "language": "xx"})
+    assert (await socket.receive())["type"] == "identify_sent"
+    assert mail.outbox[-1].subject.startswith("Your sign-in link for"), "unknown: the creator's language"
+    await socket.close()
