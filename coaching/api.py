@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
@@ -10,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from coaching.forms import SAFETY_MAX_LENGTH, phrases_clean
 from coaching.models import CheckupQuestion
 from coaching.selectors import checkup_question_get, checkup_questions_list
 from coaching.services import checkup_question_add, checkup_question_delete, checkup_run
@@ -22,15 +25,36 @@ from tenants.roles import Capability
 
 class PersonaSerializer(serializers.ModelSerializer):
     updated_by_email = serializers.CharField(read_only=True, help_text="Who edited last; empty before any edit.")
+    phrases = serializers.JSONField(
+        required=False,
+        help_text='The coach\'s own fixed phrases by language, e.g. {"es": {"thanks": "¡A ti!"}}: languages en, es; '
+        "phrases greeting, thanks, sign_off, capabilities, unknown, not_understood, offer, declined, human (up to "
+        "300 characters). The whole object is replaced; a phrase left out or empty uses the default.",
+    )
+    safety_message = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=SAFETY_MAX_LENGTH,
+        help_text="What the coach says when a message shows a crisis, in every language; empty: the default.",
+    )
 
     class Meta:
         model = Persona
-        fields = ["coach_name", "greeting", "voice", "rules", "updated_at", "updated_by_email"]
+        fields = [
+            "coach_name", "greeting", "voice", "rules", "phrases", "safety_message", "updated_at", "updated_by_email",
+        ]  # fmt: skip
         read_only_fields = ["updated_at", "updated_by_email"]
+
+    def validate_phrases(self, value: Any) -> dict[str, dict[str, str]]:
+        try:
+            return phrases_clean(value)
+        except ValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
 
 
 class PersonaApi(ContentPermissions, APIView):
-    """The coach's name, greeting, voice and rules. Coaches and owners edit; analysts cannot see it."""
+    """The coach's name, greeting, voice, rules, own phrases and safety message. Coaches and owners
+    edit; analysts cannot see it."""
 
     @extend_schema(responses=PersonaSerializer)
     def get(self, request: Request) -> Response:

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from coaching.forms import PersonaForm
@@ -33,8 +34,9 @@ def persona(request: HttpRequest) -> HttpResponse:
     can_edit = request.membership.can(Capability.EDIT_CONTENT)  # type: ignore[attr-defined]
     form = PersonaForm(request.POST if request.method == "POST" else None, instance=persona_get())
     if request.method == "POST" and can_edit and form.is_valid():
-        persona_update(editor=request.user, **{f: form.cleaned_data[f] for f in form.fields})
-        messages.success(request, "Your coach's persona is saved.")
+        fields = [*form.Meta.fields, "phrases"]
+        persona_update(editor=request.user, **{f: form.cleaned_data[f] for f in fields})
+        messages.success(request, _("Your coach's persona is saved."))
         return redirect("hub-persona")
     return render(request, "coaching/persona.html", {"form": form, "can_edit": can_edit})
 

@@ -68,6 +68,11 @@ api_v1 = [
         name="api-conversation-hand-back",
     ),
     path(
+        "conversations/<uuid:conversation_id>/clear-flag",
+        conversations_api.ConversationClearFlagApi.as_view(),
+        name="api-conversation-clear-flag",
+    ),
+    path(
         "conversations/<uuid:conversation_id>/messages",
         conversations_api.MessagesApi.as_view(),
         name="api-conversation-messages",
@@ -138,6 +143,7 @@ hub = [
     path("inbox/<str:conversation_id>/", conversations_views.conversation_detail, name="hub-conversation"),
     path("inbox/<str:conversation_id>/take-over/", conversations_views.take_over, name="hub-conversation-take-over"),
     path("inbox/<str:conversation_id>/hand-back/", conversations_views.hand_back, name="hub-conversation-hand-back"),
+    path("inbox/<str:conversation_id>/clear-flag/", conversations_views.clear_flag, name="hub-conversation-clear-flag"),
     path("inbox/<str:conversation_id>/messages/", conversations_views.send, name="hub-conversation-send"),
     path(
         "inbox/<str:conversation_id>/messages/<str:message_id>/rate/",
@@ -161,6 +167,13 @@ hub = [
         name="hub-memory-forget",
     ),
     path("media/<str:media_id>/", conversations_views.message_media, name="hub-message-media"),
+    path("notifications/", conversations_views.notifications, name="hub-notifications"),
+    path("notifications/read/", conversations_views.notifications_read, name="hub-notifications-read"),
+    path(
+        "notifications/<str:notification_id>/read/",
+        conversations_views.notification_read,
+        name="hub-notification-read",
+    ),
     path("outlets/", conversations_views.outlets, name="hub-outlets"),
     path("outlets/<str:outlet_id>/delete/", conversations_views.outlet_delete, name="hub-outlet-delete"),
     path("outlets/<str:outlet_id>/test/", conversations_views.outlet_test, name="hub-outlet-test"),

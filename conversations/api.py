@@ -52,6 +52,7 @@ from conversations.services.outlets import (
     whatsapp_template_add,
     whatsapp_template_remove,
 )
+from conversations.services.safety import conversation_flag_clear
 from conversations.services.turns import Turn, turn_intake, turn_run
 from conversations.streaming import ReplyFailed, ReplyFinished, reply_pieces, reply_pieces_sync
 from tenants.api_errors import Conflict
@@ -231,14 +232,21 @@ class ConversationOut(serializers.ModelSerializer):
         model = Conversation
         fields = [
             "id", "contact", "outlet", "handler", "handler_name", "language", "message_count", "unread",
-            "last_message", "created_at", "updated_at",
+            "last_message", "flagged_at", "flag_reason", "created_at", "updated_at",
         ]  # fmt: skip
+        extra_kwargs = {
+            "flagged_at": {"help_text": "When a message showed a possible crisis; null when not flagged."},
+            "flag_reason": {"help_text": "self_harm, violence or medical; empty when not flagged."},
+        }
 
 
 class ConversationFilter(django_filters.FilterSet):
     contact = django_filters.UUIDFilter(field_name="contact_id")
     updated_after = UtcDateTimeFilter(field_name="updated_at", lookup_expr="gt")
     unread = django_filters.BooleanFilter(method="with_unread", help_text="Only those with unread messages.")
+    flagged = django_filters.BooleanFilter(
+        field_name="flagged_at", lookup_expr="isnull", exclude=True, help_text="Only those flagged as possible crises."
+    )
 
     class Meta:
         model = Conversation
@@ -305,6 +313,18 @@ class ConversationHandBackApi(APIView):
     @extend_schema(request=None, responses=ConversationOut)
     def post(self, request: Request, conversation_id: uuid.UUID) -> Response:
         services.conversation_hand_back(conversation=conversation_or_404(conversation_id))
+        return Response(ConversationOut(conversation_or_404(conversation_id)).data)
+
+
+class ConversationClearFlagApi(APIView):
+    """You looked after the person: the crisis flag goes. The conversation stays with the team until
+    someone hands it back to the AI."""
+
+    permission_classes = [requires(Capability.ANSWER_CONVERSATIONS)]
+
+    @extend_schema(request=None, responses=ConversationOut)
+    def post(self, request: Request, conversation_id: uuid.UUID) -> Response:
+        conversation_flag_clear(conversation=conversation_or_404(conversation_id))
         return Response(ConversationOut(conversation_or_404(conversation_id)).data)
 
 
@@ -399,6 +419,14 @@ class ContactEditIn(serializers.Serializer):
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True, allow_null=True)
     display_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
     tags = serializers.ListField(child=serializers.CharField(max_length=40), max_length=30, required=False)
+    language = serializers.ChoiceField(
+        choices=["en", "es", ""], required=False, help_text="The language the coach speaks with them; empty: detect it."
+    )
+    language_fixed = serializers.BooleanField(
+        required=False,
+        help_text="Keep `language` whatever they write in. Setting `language` sets this too (false for empty) "
+        "unless you give it.",
+    )
 
 
 class ContactOut(serializers.ModelSerializer):
@@ -410,7 +438,8 @@ class ContactOut(serializers.ModelSerializer):
     class Meta:
         model = Contact
         fields = [
-            "id", "external_id", "email", "phone", "display_name", "tags", "anonymous", "created_at", "last_seen_at",
+            "id", "external_id", "email", "phone", "display_name", "tags", "anonymous", "language", "language_fixed",
+            "created_at", "last_seen_at",
         ]  # fmt: skip
         read_only_fields = fields
 

@@ -361,7 +361,7 @@ class Persona(models.Model):
     )
     greeting = models.CharField(max_length=300, default="Hi! I'm your coach. What would you like to work on today?")
     # The creator's own words for conversational turns, per language: {"es": {"thanks": "..."}}.
-    # Keys: greeting, thanks, unknown, offer, sign_off, capabilities; a missing one uses the default.
+    # Keys: conversations.phrases.PHRASE_KEYS; a missing one uses the default.
     phrases = models.JSONField(default=dict, blank=True)
     # What the coach says when a message shows a crisis (self-harm, violence, a medical emergency);
     # empty: the default, which names local emergency numbers. The AI then pauses for that person.

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from conversations.models import Persona
 
-PHRASE_KEYS = ("greeting", "thanks", "sign_off", "capabilities", "unknown", "not_understood", "offer", "human")
+PHRASE_KEYS = (
+    "greeting", "thanks", "sign_off", "capabilities", "unknown", "not_understood", "offer", "declined", "human",
+)  # fmt: skip
 DEFAULTS: dict[str, dict[str, str]] = {
     "en": {
         "greeting": "Hi! I'm {coach}, your coach. What would you like to work on today?",

@@ -20,6 +20,7 @@ from conversations.models import (
     MessageMedia,
     MessagingOutlet,
     Persona,
+    TeamNotification,
     WhatsAppTemplate,
     Widget,
 )
@@ -67,7 +68,8 @@ def conversation_history(*, conversation: Conversation, after: str | None = None
 
 
 def inbox_conversations() -> QuerySet[Conversation]:
-    """Conversations with at least one message, newest first, with unread counts and the last line."""
+    """Conversations with at least one message, flagged ones (a person who may be in crisis) first,
+    then newest first, with unread counts and the last line."""
     last = Message.objects.filter(conversation=OuterRef("pk")).order_by("-created_at")
     unread = Q(messages__author=Message.Author.USER) & (
         Q(last_read_at__isnull=True) | Q(messages__created_at__gt=F("last_read_at"))
@@ -77,12 +79,23 @@ def inbox_conversations() -> QuerySet[Conversation]:
         .annotate(message_count=Count("messages"), unread=Count("messages", filter=unread))
         .filter(message_count__gt=0)
         .annotate(last_text=Subquery(last.values("text")[:1]), last_author=Subquery(last.values("author")[:1]))
-        .order_by("-updated_at")
+        .order_by(F("flagged_at").desc(nulls_last=True), "-updated_at")
     )
 
 
 def conversation_for_team(conversation_id: Any) -> Conversation | None:
     return Conversation.objects.select_related("contact").filter(pk=parsed_uuid(conversation_id)).first()
+
+
+def team_notifications_for(*, user_id: int) -> QuerySet[TeamNotification]:
+    """One member's own notifications, newest first, with the person each names (the link needs only
+    the conversation's id)."""
+    return TeamNotification.objects.filter(user_id=user_id).select_related("contact").order_by("-created_at")
+
+
+def team_notifications_unread_count(*, user_id: int) -> int:
+    """What the hub's bell shows: one indexed count (notification_unread) per page."""
+    return TeamNotification.objects.filter(user_id=user_id, read_at__isnull=True).count()
 
 
 def contact_by_id(contact_id: Any) -> Contact | None:

@@ -13,12 +13,13 @@ from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from conversations import services
+from conversations.companion_views import browser_language
 from conversations.forms import (
     MemoryForm,
     TelegramOutletForm,
@@ -39,10 +40,13 @@ from conversations.selectors import (
     messaging_outlet_get,
     messaging_outlets_list,
     outlet_test_addresses,
+    parsed_uuid,
     persona_get,
+    team_notifications_for,
     whatsapp_template_get,
     widget_by_key,
 )
+from conversations.services.notifications import TEAM_NOTIFICATION_SUBJECTS, notifications_mark_read
 from conversations.services.outlets import (
     messaging_outlet_connect,
     messaging_outlet_delete,
@@ -51,6 +55,7 @@ from conversations.services.outlets import (
     whatsapp_template_add,
     whatsapp_template_remove,
 )
+from conversations.services.safety import conversation_flag_clear
 from tenants.auth_limits import client_ip
 from tenants.hub import hub_view
 from tenants.roles import Capability
@@ -86,7 +91,7 @@ def widget_loader(request: HttpRequest, key: str) -> HttpResponse:
         "textColor": widget.text_color,
         "avatar": widget.avatar,
         "position": widget.position,
-        "title": f"Chat with {request.tenant.name}",
+        "title": _("Chat with %(name)s") % {"name": request.tenant.name},
     }
     body = render_to_string("conversations/widget_loader.js", {"config": json.dumps(config)})
     response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
@@ -120,7 +125,12 @@ def widget_frame(request: HttpRequest, key: str) -> HttpResponse:
             "origins": ancestors,  # the only embedding pages the frame talks to
         },
     }
-    response = render(request, "conversations/widget_frame.html", context)
+    # The browser's language (cookie, else Accept-Language), else the creator's: LocaleMiddleware
+    # alone would fall back to English for a browser that asks for none we speak.
+    language = browser_language(request) or request.tenant.language
+    with translation.override(language):
+        response = render(request, "conversations/widget_frame.html", context)
+    response.headers["Content-Language"] = language
     # The page's strict policy (it shows visitors' and the AI's text), framed only by the allowed sites.
     response._csp_replace = {"frame-ancestors": ["'self'", *ancestors]}
     secure = request.is_secure()
@@ -219,6 +229,13 @@ def hand_back(request: HttpRequest, conversation: Conversation) -> None:
 
 
 @conversation_action
+def clear_flag(request: HttpRequest, conversation: Conversation) -> None:
+    """The team looked after the person; the conversation stays with them until they hand it back."""
+    conversation_flag_clear(conversation=conversation)
+    messages.success(request, _("The flag is cleared. Hand the conversation back to the AI when you are ready."))
+
+
+@conversation_action
 def send(request: HttpRequest, conversation: Conversation) -> None:
     """Writing takes the conversation over if the AI was answering (the service does it)."""
     services.member_message_send(conversation=conversation, member=request.user, text=request.POST.get("text", ""))
@@ -254,6 +271,36 @@ def forget(request: HttpRequest, conversation: Conversation, memory_id: str) -> 
     item = contact_memory(conversation.contact, memory_id)
     if item is not None:
         services.memory_forget(contact=conversation.contact, memory_id=item.pk)
+
+
+# --- The bell: a member's own notifications ------------------------------------------------------
+# Every member reads only their own rows (user_id); they name the person, never their words.
+
+
+@require_safe
+@hub_view()
+def notifications(request: HttpRequest) -> HttpResponse:
+    subjects = dict(TEAM_NOTIFICATION_SUBJECTS())
+    rows = [(n, subjects.get(n.kind, n.kind)) for n in team_notifications_for(user_id=request.user.pk)[:100]]
+    return render(request, "conversations/notifications.html", {"rows": rows})
+
+
+@require_POST
+@hub_view()
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    notifications_mark_read(user_id=request.user.pk)
+    return redirect("hub-notifications")
+
+
+@require_POST
+@hub_view()
+def notification_read(request: HttpRequest, notification_id: str) -> HttpResponse:
+    """Another member's id, or one already read, changes nothing (the service reads only yours)."""
+    notification = parsed_uuid(notification_id)
+    if notification is None:
+        raise Http404("No such notification.")
+    notifications_mark_read(user_id=request.user.pk, notification_id=str(notification))
+    return redirect("hub-notifications")
 
 
 # --- Voice notes and images people sent ----------------------------------------------------------

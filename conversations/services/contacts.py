@@ -127,8 +127,13 @@ def contact_save(
     phone: str | None = None,
     display_name: str | None = None,
     tags: list[str] | None = None,
+    language: str | None = None,
+    language_fixed: bool | None = None,
 ) -> Contact:
-    """Create or edit a contact the team manages by hand (API, import). Identifiers stay unique."""
+    """Create or edit a contact the team manages by hand (API, import). Identifiers stay unique.
+
+    A language the team sets is kept (not re-detected) unless `language_fixed` says otherwise;
+    an empty language means "detect it from what they write"."""
     contact = contact or Contact()
     given = {"external_id": external_id, "email": email, "phone": phone}
     for field, value in given.items():
@@ -147,6 +152,13 @@ def contact_save(
         contact.display_name = display_name.strip()[:120]
     if tags is not None:
         contact.tags = clean_tags(tags)
+    if language is not None:
+        if language not in ("", "en", "es"):
+            raise ValidationError({"language": "Use en, es, or an empty value to detect it."})
+        contact.language = language
+        contact.language_fixed = bool(language) if language_fixed is None else language_fixed
+    elif language_fixed is not None:
+        contact.language_fixed = language_fixed
     created = contact._state.adding
     try:
         with transaction.atomic():

@@ -8,7 +8,7 @@ from django.utils import timezone
 from conversations.models import Persona
 from tenants.models import User
 
-PERSONA_FIELDS = ("coach_name", "voice", "rules", "greeting")
+PERSONA_FIELDS = ("coach_name", "voice", "rules", "greeting", "phrases", "safety_message")
 
 
 def persona_ensure() -> Persona:

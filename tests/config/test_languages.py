@@ -158,4 +158,5 @@ def test_the_spanish_catalogue_is_complete_and_keeps_every_placeholder():
     assert catalogue.untranslated_entries() == []
     assert catalogue.fuzzy_entries() == []
     for entry in catalogue.translated_entries():
-        assert sorted(placeholders.findall(entry.msgstr)) == sorted(placeholders.findall(entry.msgid)), entry.msgid
+        for translated in [entry.msgstr] if not entry.msgid_plural else entry.msgstr_plural.values():
+            assert sorted(placeholders.findall(translated)) == sorted(placeholders.findall(entry.msgid)), entry.msgid

@@ -148,3 +148,11 @@ def test_the_offline_page_and_the_service_worker_speak_spanish(alpha):
     assert words["coach"] == "Tu coach"
     english = Client(**host(alpha.creator), HTTP_ACCEPT_LANGUAGE="en").get("/app/sw.js").content.decode()
     assert 'const SHELL = "compa-shell-v2-en";' in english and '"coach": "Your coach"' in english
+
+
+def test_the_widget_frame_falls_back_to_the_creators_language(alpha):
+    widget = widget_for(alpha.creator)
+    Creator.objects.filter(pk=alpha.creator.pk).update(language="es")
+    assert lang_of(Client(**host(alpha.creator)).get(f"/widget/{widget.key}/").content.decode()) == "es"
+    english = Client(**host(alpha.creator), HTTP_ACCEPT_LANGUAGE="en").get(f"/widget/{widget.key}/")
+    assert lang_of(english.content.decode()) == "en"
