@@ -637,7 +637,12 @@ def _answer_streamed(question: Message, on_piece: Callable[[str], None] | None) 
                 on_piece(item)
     except VectorStoreUnavailable as exc:
         logger.warning("vector store unavailable while answering: %s", exc)
-    return final or fallback_answer(detect_language(question.text))
+    final = final or fallback_answer(detect_language(question.text))
+    if final.backend == "none":  # "I don't know", in the creator's own words when they wrote them
+        from conversations.phrases import phrase
+
+        final.text = phrase(persona, "unknown", final.language)
+    return final
 
 
 def person_for(contact: Contact) -> Person:

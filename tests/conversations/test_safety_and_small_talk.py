@@ -150,3 +150,12 @@ def test_a_crisis_is_noticed_on_every_outlet_even_when_the_team_holds_the_conver
         conversation.refresh_from_db()
         assert conversation.flag_reason == "medical"
         assert TeamNotification.objects.filter(kind="crisis").exists()
+
+
+def test_the_creators_own_i_dont_know_is_used(alpha, knowledge):
+    with tenant_context(alpha.creator):
+        persona = persona_get()
+        persona.phrases = {"en": {"unknown": "That's outside my notes — ask Marta at the studio."}}
+        persona.save()
+        turn = say(ContactFactory(), "What is the capital of Mongolia?")
+        assert turn.reply.text == "That's outside my notes — ask Marta at the studio."
