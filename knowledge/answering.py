@@ -8,7 +8,6 @@ use only the sources, which are passed as delimited data, never as instructions.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,8 +21,14 @@ from knowledge.language import detect_language
 from knowledge.selectors import answer_policy, curated_answer_match, knowledge_search
 
 logger = logging.getLogger(__name__)
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
-MIN_SENTENCE_CHARS = 20
+
+
+# A quoted sentence must be closer to the question than a passage must. On the conversation set
+# (bench/conversation_quality.py) sentences that answered scored 0.835 and up (all but one 0.846
+# and up), while the best sentences of passages that merely came near a question outside the
+# material (weather, cars, films) scored 0.81-0.825, and three cross-lingual misquotes 0.833-0.842:
+# at 0.82 + 0.025 those become an honest "I don't know", at the cost of one right answer (0.835).
+SENTENCE_SCORE_MARGIN = 0.025
 
 
 @dataclass(frozen=True)
@@ -64,7 +69,8 @@ PHRASES = {
     "en": {
         "from": "From “{title}”{page}:",
         "page": " (p. {page})",
-        "follow_up": "Want me to help you turn this into a step for this week?",
+        "other_language": {"es": "My material has this in Spanish.", "en": "My material has this in English."},
+        "fitted": "(I left out what does not fit what you told me: {fact}.)",
         "unknown": (
             "I don't have anything about that in the material I coach from, so I won't guess. "
             "Could you ask it another way, or tell me more about what you need?"
@@ -74,7 +80,8 @@ PHRASES = {
     "es": {
         "from": "Según “{title}”{page}:",
         "page": " (pág. {page})",
-        "follow_up": "¿Quieres que lo convirtamos en un paso para esta semana?",
+        "other_language": {"en": "Mi material lo tiene en inglés.", "es": "Mi material lo tiene en español."},
+        "fitted": "(He dejado fuera lo que no encaja con lo que me contaste: {fact}.)",
         "unknown": (
             "No tengo nada sobre eso en el material con el que te acompaño, así que prefiero no "
             "adivinar. ¿Puedes preguntarlo de otra forma o contarme un poco más?"
@@ -99,10 +106,18 @@ def citation_for(hit: dict[str, Any], snippet: str | None = None) -> dict[str, A
 
 
 def answer(
-    question: str, *, voice: Voice, history: list[Turn] | None = None, summary: str = "", person: Person | None = None
+    question: str,
+    *,
+    voice: Voice,
+    history: list[Turn] | None = None,
+    summary: str = "",
+    person: Person | None = None,
+    language: str | None = None,
 ) -> Answer:
     """The whole reply at once (API, check-up, messaging outlets)."""
-    for item in answer_stream(question, voice=voice, history=history, summary=summary, person=person):
+    for item in answer_stream(
+        question, voice=voice, history=history, summary=summary, person=person, language=language
+    ):
         if isinstance(item, Answer):
             return item
     raise RuntimeError("answer_stream ended without an answer")
@@ -115,20 +130,24 @@ def answer_stream(
     history: list[Turn] | None = None,
     summary: str = "",
     person: Person | None = None,
+    language: str | None = None,
 ) -> Iterator[str | Answer]:
     """Text pieces as they are written (token by token from Ollama), then the final Answer.
 
-    The final Answer's text is the one to keep: after a failure mid-stream it replaces what
-    was streamed with a fallback.
+    `language` is the person's language as the caller decided it ("en" or "es"); None detects it
+    from the question (and the history on a tie). The final Answer's text is the one to keep:
+    after a failure mid-stream it replaces what was streamed with a fallback.
     """
     from knowledge.query_vectors import query_vector
     from knowledge.services import curated_answer_record_hit
 
     started = time.perf_counter()
-    language = detect_language(question, default=detect_language(" ".join(t.text for t in history or [])))
+    if language not in PHRASES:
+        language = detect_language(question, default=detect_language(" ".join(t.text for t in history or [])))
+    person = person or Person()
     policy = answer_policy()
     vector = query_vector(scope=connection.schema_name, text=question)
-    pinned = curated_answer_match(vector, policy.curated_match_score)
+    pinned = curated_answer_match(vector, policy.curated_match_score, language=detect_language(question, language))
     if pinned is not None:
         curated, _ = pinned
         curated_answer_record_hit(curated=curated)
@@ -137,8 +156,13 @@ def answer_stream(
         yield Answer(curated.answer, [citation], language, grounded=True, backend="curated")
         return
     hits = [
-        hit for hit in knowledge_search(query=question, k=5, vector=vector) if hit["score"] >= policy.min_source_score
+        hit
+        for hit in knowledge_search(
+            query=question, k=8, vector=vector, language=language, extra_terms=" ".join(person.facts)
+        )
+        if hit["score"] >= policy.min_source_score
     ]
+    hits = sources_as_data(hits)
     retrieved = time.perf_counter()
     if not hits:
         yield PHRASES[language]["unknown"]
@@ -147,10 +171,17 @@ def answer_stream(
     if settings.OLLAMA_BASE_URL:
         model = policy.ollama_model or settings.OLLAMA_MODEL
         items: Iterator[str | Answer] = stream_with_ollama(
-            question, hits, voice, history or [], summary, language, model, person or Person()
+            question, hits, voice, history or [], summary, language, model, person
         )
     else:
-        composed = compose_from_sources(question, hits, language, person or Person())
+        composed = compose_from_sources(
+            question,
+            hits,
+            language,
+            person,
+            question_vector=vector,
+            min_sentence_score=policy.min_source_score + SENTENCE_SCORE_MARGIN,
+        )
         items = iter([composed.text, composed])
     for item in items:
         if isinstance(item, Answer):
@@ -162,46 +193,55 @@ def answer_stream(
 
 
 def compose_from_sources(
-    question: str, hits: list[dict[str, Any]], language: str, person: Person | None = None
+    question: str,
+    hits: list[dict[str, Any]],
+    language: str,
+    person: Person | None = None,
+    *,
+    question_vector: list[float] | None = None,
+    min_sentence_score: float = 0.0,
 ) -> Answer:
-    """The embedded composer: the one or two source sentences that best answer the question.
+    """The embedded composer: the source sentences that best answer the question, quoted.
 
-    Sentences come only from hits nearly as relevant as the best one, headings are skipped, and
-    a second sentence is added only from the same document and only if it is nearly as good.
+    It never writes a fact of its own: the reply is a lead ("From “title”:"), one to three
+    sentences (or, for a list that does not fit what the person told the coach, the clause that
+    does) from a single passage, and — when that passage is in another language than the
+    person's — a line saying so. See knowledge.sentences for how sentences are chosen.
     """
-    from knowledge.embeddings import get_embeddings
+    from knowledge.sentences import choose_sentences
 
-    top_score = hits[0]["score"]
-    candidates = []
-    for hit in [hit for hit in hits[:3] if hit["score"] >= top_score - 0.03]:
-        headings = {hit["title"].casefold(), hit["section"].casefold()}
-        for sentence in SENTENCE_END.split(hit["text"]):
-            sentence = sentence.strip()
-            if len(sentence) >= MIN_SENTENCE_CHARS and sentence.casefold() not in headings:
-                candidates.append((sentence[:400], hit))
-    if not candidates:
-        candidates = [(hits[0]["text"][:400], hits[0])]
-    embeddings = get_embeddings()
-    question_vector = embeddings.embed_query(question)
-    sentence_vectors = embeddings.embed_documents([sentence for sentence, _ in candidates])
-    scores = [sum(a * b for a, b in zip(vector, question_vector, strict=True)) for vector in sentence_vectors]
-    ranked = sorted(range(len(candidates)), key=lambda i: scores[i], reverse=True)
-    best = ranked[0]
-    lead_hit = candidates[best][1]
-    chosen = [best]
-    for i in ranked[1:2]:
-        if candidates[i][1]["document"] == lead_hit["document"] and scores[i] >= scores[best] - 0.02:
-            chosen.append(i)
-    chosen.sort()
+    person = person or Person()
+    choice = choose_sentences(question, hits, language, person.facts, question_vector=question_vector)
+    if choice.score < min_sentence_score:
+        # The passages came close, but no sentence in them answers: say so rather than quote one.
+        return Answer(PHRASES[language]["unknown"], [], language, grounded=False, backend="none")
+    lead_hit = choice.hit
     phrases = PHRASES[language]
     page = phrases["page"].format(page=lead_hit["page"]) if lead_hit["page"] else ""
-    quoted = " ".join(candidates[i][0] for i in chosen)
     lead = phrases["from"].format(title=lead_hit["title"], page=page)
-    if person is not None and person.name:
+    if choice.language != language:
+        lead = f"{phrases['other_language'][choice.language]} {lead}"
+    if person.name:
         lead = f"{person.name}, {lead[0].lower()}{lead[1:]}"
-    text = f"{lead} {quoted}\n\n{phrases['follow_up']}"
-    citations = [citation_for(lead_hit, " ".join(candidates[i][0] for i in chosen))]
+    text = f"{lead} {choice.text}"
+    if choice.left_out_for:
+        text = f"{text}\n\n{phrases['fitted'].format(fact=choice.left_out_for)}"
+    citations = [citation_for(lead_hit, choice.text)]
     return Answer(text, citations, language, grounded=True, backend="embedded")
+
+
+def sources_as_data(hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The passages without what addresses the AI (knowledge.instructions): neither composer ever
+    quotes or reads "ignore previous instructions" or a forged </source> tag. A passage left with
+    nothing is dropped."""
+    from knowledge.instructions import without_instructions
+
+    cleaned = []
+    for hit in hits:
+        text = without_instructions(hit["text"])
+        if text.strip():
+            cleaned.append(hit if text is hit["text"] else {**hit, "text": text})
+    return cleaned
 
 
 def sources_block(hits: list[dict[str, Any]]) -> str:

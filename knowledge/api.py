@@ -205,7 +205,7 @@ class SearchApi(APIView):
             results = knowledge_search(query=params.validated_data["q"], k=params.validated_data["k"])
         except VectorStoreUnavailable:
             return refused("vector_store_unavailable", "The knowledge store is unreachable right now.", 503)
-        return Response({"results": results})
+        return Response(SearchResultsOut({"results": results}).data)
 
 
 class CuratedAnswerIn(serializers.Serializer):

@@ -38,6 +38,7 @@ class Element:
     text: str
     page: int | None
     section: str
+    category: str = ""  # unstructured's: Title, ListItem, NarrativeText, UncategorizedText...
 
 
 class ParserProcess:
@@ -155,7 +156,9 @@ def iter_parse(path: str, kind: str) -> Iterator[Batch]:
                     text = " ".join(item["text"].split())
                     if item["category"] == "Title" and len(text) < 200:
                         section = text.lstrip("#").strip()
-                    elements.append(Element(text=text, page=item.get("page"), section=section))
+                    elements.append(
+                        Element(text=text, page=item.get("page"), section=section, category=item["category"])
+                    )
                 found += len(elements)
                 pages = message.get("pages") or 1
                 yield Batch(elements, (message.get("pages_done") or pages) / pages)

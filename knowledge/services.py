@@ -142,6 +142,7 @@ def document_ingest(*, document_id: str) -> Document | None:
     # Imported here so the web process never loads LangChain or the embedding model.
     from knowledge.chunking import split_elements
     from knowledge.embeddings import embedding_model_name, get_embeddings
+    from knowledge.language import detect_language
     from knowledge.parsing import iter_parse
 
     document = _claim(document_id)
@@ -168,6 +169,9 @@ def document_ingest(*, document_id: str) -> Document | None:
                             "title": document.title,
                             "page": chunk.page or 0,
                             "section": chunk.section,
+                            "headings": "\n".join(chunk.headings),
+                            # Kept per chunk: retrieval takes the best passages of each language.
+                            "language": detect_language(chunk.text, default=detect_language(document.title)),
                         }
                         for chunk in part
                     ],
@@ -224,6 +228,30 @@ def curated_answer_save(
     curated.updated_at = timezone.now()
     curated.save()
     return curated
+
+
+def curated_answer_from_correction(*, question: str, answer: str, member_email: str = "") -> CuratedAnswer:
+    """A creator's correction of a reply becomes the pinned answer for that question.
+
+    The pinned answer for the same question (the same words, or one the matcher would already
+    use for it) is updated rather than a second one made; otherwise a new one is pinned. It is
+    matched across languages (see knowledge.selectors.curated_answer_match), and, unlike a note,
+    it is answered as written, so no "Question:" scaffolding can reach a reply.
+    """
+    from knowledge.embeddings import get_embeddings
+    from knowledge.language import detect_language
+    from knowledge.selectors import answer_policy, curated_answer_match
+
+    question = question.strip()
+    if not question:
+        raise ValidationError({"question": "This field is required."})
+    with transaction.atomic():
+        existing = CuratedAnswer.objects.select_for_update().filter(question__iexact=question[:500]).first()
+        if existing is None:
+            vector = get_embeddings().embed_query(question)
+            match = curated_answer_match(vector, answer_policy().curated_match_score, detect_language(question))
+            existing = match[0] if match is not None else None
+        return curated_answer_save(question=question, answer=answer, created_by=member_email, curated=existing)
 
 
 def curated_answer_delete(*, curated: CuratedAnswer) -> None:

@@ -93,27 +93,62 @@ def count_document_vectors(schema_name: str, document_id: str) -> int:
 _search_handles: dict[tuple[str, str], Any] = {}
 
 
-def query(schema_name: str, vector: list[float], k: int) -> list[dict[str, Any]]:
+def _with_handle(schema_name: str, call: Any) -> Any:
     key = (settings.CHROMA_URL, creator_schema_checked(schema_name))
     for attempt in (1, 2):
         try:
             handle = _search_handles.get(key) or _search_handles.setdefault(key, creator_collection(schema_name))
-            result = handle.query(
-                query_embeddings=[vector], n_results=k, include=["documents", "metadatas", "distances"]
-            )
-            break
+            return call(handle)
         except VectorStoreUnavailable:
             raise
         except Exception as exc:
             _search_handles.pop(key, None)
             if attempt == 2:
                 raise VectorStoreUnavailable(f"vector search failed: {type(exc).__name__}") from exc
+    raise AssertionError("unreachable")
+
+
+def query(schema_name: str, vector: list[float], k: int, where: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The k nearest chunks; `where` filters on metadata (e.g. {"language": "es"})."""
+    result = _with_handle(
+        schema_name,
+        lambda handle: handle.query(
+            query_embeddings=[vector], n_results=k, where=where, include=["documents", "metadatas", "distances"]
+        ),
+    )
     hits = []
     for chunk_id, text, metadata, distance in zip(
         result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0], strict=True
     ):
         hits.append({"id": chunk_id, "text": text, "metadata": metadata, "score": round(1.0 - float(distance), 4)})
     return hits
+
+
+def chunks_by_id(schema_name: str, ids: list[str], vector: list[float]) -> list[dict[str, Any]]:
+    """The chunks with these ids, scored against `vector` like `query` scores them (cosine)."""
+    import numpy as np
+
+    if not ids:
+        return []
+    result = _with_handle(
+        schema_name, lambda handle: handle.get(ids=ids, include=["documents", "metadatas", "embeddings"])
+    )
+    query_vector = np.asarray(vector, dtype=np.float32)
+    hits = []
+    for chunk_id, text, metadata, embedding in zip(
+        result["ids"], result["documents"], result["metadatas"], result["embeddings"], strict=True
+    ):
+        chunk_vector = np.asarray(embedding, dtype=np.float32)
+        norms = float(np.linalg.norm(chunk_vector) * np.linalg.norm(query_vector)) or 1.0
+        score = float(chunk_vector @ query_vector) / norms
+        hits.append({"id": chunk_id, "text": text, "metadata": metadata, "score": round(score, 4)})
+    return hits
+
+
+def all_chunks(schema_name: str) -> tuple[list[str], list[str]]:
+    """Every chunk id and text of a creator (to build its lexical index)."""
+    result = _with_handle(schema_name, lambda handle: handle.get(include=["documents"]))
+    return list(result["ids"]), [text or "" for text in result["documents"]]
 
 
 def drop_collection(schema_name: str) -> None:

@@ -125,8 +125,9 @@ def message_rate(*, message: Message, rating: int) -> Message:
 
 
 def message_correct(*, message: Message, text: str, member: Any) -> Message:
-    """A corrected reply becomes a note in the knowledge base, so the coach answers it right next time."""
-    from knowledge.services import note_create
+    """A corrected reply becomes the pinned answer to the question it answered (matched in either
+    language next time), so the coach says exactly that; with no question to pin it to, a note."""
+    from knowledge.services import curated_answer_from_correction, note_create
 
     if message.author != Message.Author.AI:
         raise ValidationError({"correction": "Only the coach's replies can be corrected."})
@@ -134,9 +135,11 @@ def message_correct(*, message: Message, text: str, member: Any) -> Message:
     if not text:
         raise ValidationError({"correction": "Write the answer the coach should have given."})
     question = message.in_reply_to.text if message.in_reply_to_id else ""
-    title = f"Correction: {question[:80]}" if question else "Correction"
-    body = f"Question: {question}\n\n{text}" if question else text
-    note_create(title=title, text=body, tags=["correction"], written_by=member.email)
-    message.correction, message.rating = text, -1
-    message.save(update_fields=["correction", "rating"])
+    with transaction.atomic():
+        if question:
+            curated_answer_from_correction(question=question, answer=text, member_email=member.email)
+        else:
+            note_create(title="Correction", text=text, tags=["correction"], written_by=member.email)
+        message.correction, message.rating = text, -1
+        message.save(update_fields=["correction", "rating"])
     return message

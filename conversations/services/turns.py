@@ -448,7 +448,7 @@ def produce_reply(turn: Turn) -> None:
         if turn.on_piece:
             turn.on_piece(turn.answer.text)
     else:
-        turn.answer = _answer_streamed(question, turn.on_piece)
+        turn.answer = _answer_streamed(question, turn.on_piece, language=turn.extra.get("language"))
 
 
 def format_reply(turn: Turn) -> None:
@@ -609,7 +609,9 @@ def reply_generate(
     return turn_answer(turn, on_piece)
 
 
-def _answer_streamed(question: Message, on_piece: Callable[[str], None] | None) -> Answer:
+def _answer_streamed(
+    question: Message, on_piece: Callable[[str], None] | None, *, language: str | None = None
+) -> Answer:
     from knowledge.answering import fallback_answer
     from knowledge.language import detect_language
     from knowledge.vectors import VectorStoreUnavailable
@@ -630,6 +632,7 @@ def _answer_streamed(question: Message, on_piece: Callable[[str], None] | None) 
             history=history,
             summary=conversation.summary,
             person=person_for(conversation.contact),
+            language=language,
         ):
             if isinstance(item, Answer):
                 final = item
