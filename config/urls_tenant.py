@@ -169,6 +169,9 @@ hub = [
     path("media/<str:media_id>/", conversations_views.message_media, name="hub-message-media"),
     path("notifications/", conversations_views.notifications, name="hub-notifications"),
     path("notifications/read/", conversations_views.notifications_read, name="hub-notifications-read"),
+    path("push/", conversations_views.hub_push_subscribe, name="hub-push"),
+    path("push/off/", conversations_views.hub_push_unsubscribe, name="hub-push-off"),
+    path("sw.js", conversations_views.hub_service_worker, name="hub-sw"),
     path(
         "notifications/<str:notification_id>/read/",
         conversations_views.notification_read,

@@ -554,3 +554,19 @@ class TeamNotification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.user_id}"
+
+
+class MemberPushSubscription(models.Model):
+    """A team member's browser that agreed to receive the hub's notifications as web push. Like
+    TeamNotification, the member is a user of the public schema (no cross-schema foreign key)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user_id = models.BigIntegerField(db_index=True)
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return f"push to member {self.user_id}"

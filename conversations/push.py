@@ -16,10 +16,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from requests.adapters import HTTPAdapter
 
-from conversations.models import PushSubscription
+from conversations.models import MemberPushSubscription, PushSubscription
 from knowledge.addresses import AddressRefused, public_address
 
 logger = logging.getLogger(__name__)
@@ -138,15 +139,36 @@ def vapid_public_key() -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def push_send(subscription: PushSubscription, payload: dict[str, str]) -> bool:
-    """Deliver one notification; a subscription the push service says is gone is removed."""
+def subscription_checked(subscription: Any) -> tuple[str, str, str]:
+    """(endpoint, p256dh, auth) of a browser's PushSubscription JSON, or ValidationError saying why:
+    malformed, too long, or an endpoint that is not a browser's push service on the public internet."""
+    try:
+        endpoint = str(subscription["endpoint"])
+        keys = subscription["keys"]
+        p256dh, auth = str(keys["p256dh"]), str(keys["auth"])
+    except (KeyError, TypeError) as exc:
+        raise ValidationError({"subscription": _("Send the browser's PushSubscription as JSON.")}) from exc
+    too_long = len(endpoint) > 1000 or len(p256dh) > 200 or len(auth) > 100
+    if too_long or "\x00" in endpoint + p256dh + auth:  # the database refuses NUL in text
+        raise ValidationError({"subscription": _("This push subscription is not valid.")})
+    try:
+        push_target(endpoint)  # a browser's push service on the public internet, never ours
+    except EndpointRefused as exc:
+        raise ValidationError({"subscription": str(exc)}) from exc
+    return endpoint, p256dh, auth
+
+
+def push_send(subscription: PushSubscription | MemberPushSubscription, payload: dict[str, str]) -> bool:
+    """Deliver one notification (to a client's or a team member's browser); a subscription the push
+    service says is gone is removed."""
     from pywebpush import WebPushException, webpush
 
+    rows = type(subscription).objects.filter(pk=subscription.pk)
     subscription_id = subscription.pk
     try:
         session = push_session(subscription.endpoint)
     except EndpointRefused as exc:
-        PushSubscription.objects.filter(pk=subscription.pk).update(last_error=str(exc)[:300])
+        rows.update(last_error=str(exc)[:300])
         logger.warning("push to %s refused: %s", subscription_id, exc)
         return False
     try:
@@ -167,7 +189,7 @@ def push_send(subscription: PushSubscription, payload: dict[str, str]) -> bool:
         if status in GONE:
             subscription.delete()
         else:
-            PushSubscription.objects.filter(pk=subscription.pk).update(last_error=str(exc)[:300])
+            rows.update(last_error=str(exc)[:300])
         logger.warning("push to %s failed with %s", subscription_id, status or type(exc).__name__)
         return False
     finally:

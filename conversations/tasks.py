@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dramatiq
 
-from conversations.models import PushSubscription
+from conversations.models import MemberPushSubscription, PushSubscription
 from conversations.push import push_send
 from tenants.jobs import tenant_actor
 from tenants.models import Creator
@@ -15,6 +15,21 @@ def push_to_contact(creator: Creator, contact_id: str, text: str) -> None:
     """Every browser the person allowed gets the message; the app opens on the conversation."""
     for subscription in PushSubscription.objects.filter(contact_id=contact_id):
         push_send(subscription, {"title": creator.name, "body": text, "url": "/app/"})
+
+
+@tenant_actor(max_retries=3, min_backoff=10_000)
+def push_to_member(creator: Creator, user_id: int, kind: str, path: str) -> None:
+    """A team notification to every browser the member turned push on in: the kind's label in the
+    creator's language and the hub page to open, never a person's words."""
+    from django.conf import settings
+    from django.utils import translation
+
+    from conversations.services.notifications import team_notification_label
+
+    with translation.override(creator.language or settings.LANGUAGE_CODE):
+        payload = {"title": creator.name, "body": team_notification_label(kind), "url": path, "kind": kind}
+    for subscription in MemberPushSubscription.objects.filter(user_id=user_id):
+        push_send(subscription, payload)
 
 
 @tenant_actor(max_retries=3, min_backoff=5_000)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -29,6 +29,7 @@ from conversations.forms import (
 )
 from conversations.identity import TOKEN_MAX_AGE_SECONDS, VISITOR_COOKIE, identity_from_token, visitor_token_new
 from conversations.models import ContactMemory, Conversation, Message, MessagingOutlet, Persona, Widget, bare_origin
+from conversations.push import vapid_public_key
 from conversations.selectors import (
     contact_memory,
     contact_other_conversations,
@@ -46,7 +47,12 @@ from conversations.selectors import (
     whatsapp_template_get,
     widget_by_key,
 )
-from conversations.services.notifications import TEAM_NOTIFICATION_SUBJECTS, notifications_mark_read
+from conversations.services.notifications import (
+    TEAM_NOTIFICATION_SUBJECTS,
+    member_push_subscribe,
+    member_push_unsubscribe,
+    notifications_mark_read,
+)
 from conversations.services.outlets import (
     messaging_outlet_connect,
     messaging_outlet_delete,
@@ -56,6 +62,7 @@ from conversations.services.outlets import (
     whatsapp_template_remove,
 )
 from conversations.services.safety import conversation_flag_clear
+from tenants.api_errors import error_response
 from tenants.auth_limits import client_ip
 from tenants.hub import hub_view
 from tenants.roles import Capability
@@ -282,7 +289,7 @@ def forget(request: HttpRequest, conversation: Conversation, memory_id: str) -> 
 def notifications(request: HttpRequest) -> HttpResponse:
     subjects = dict(TEAM_NOTIFICATION_SUBJECTS())
     rows = [(n, subjects.get(n.kind, n.kind)) for n in team_notifications_for(user_id=request.user.pk)[:100]]
-    return render(request, "conversations/notifications.html", {"rows": rows})
+    return render(request, "conversations/notifications.html", {"rows": rows, "vapid_key": vapid_public_key()})
 
 
 @require_POST
@@ -301,6 +308,54 @@ def notification_read(request: HttpRequest, notification_id: str) -> HttpRespons
         raise Http404("No such notification.")
     notifications_mark_read(user_id=request.user.pk, notification_id=str(notification))
     return redirect("hub-notifications")
+
+
+# --- Web push for members who turn it on: each stores and removes only their own browsers --------
+
+
+def _json_body(request: HttpRequest) -> object:
+    try:
+        return json.loads(request.body or b"{}")
+    except (ValueError, RecursionError):  # RecursionError: JSON nested too deeply
+        return None
+
+
+@require_POST
+@hub_view()
+def hub_push_subscribe(request: HttpRequest) -> JsonResponse:
+    """POST the browser's PushSubscription as JSON ({endpoint, keys: {p256dh, auth}})."""
+    body = _json_body(request)
+    if body is None:
+        return error_response("invalid", _("Send the browser's PushSubscription as JSON."), 400)
+    try:
+        member_push_subscribe(user_id=request.user.pk, subscription=body)
+    except ValidationError as exc:  # says why: not https, not a push service, not public…
+        return error_response("invalid", " ".join(exc.messages), 400)
+    return JsonResponse({"subscribed": True}, status=201)
+
+
+@require_POST
+@hub_view()
+def hub_push_unsubscribe(request: HttpRequest) -> JsonResponse:
+    """POST {endpoint} (JSON, or a form field): that browser of yours stops; another's is untouched."""
+    body = _json_body(request)
+    endpoint = body.get("endpoint") if isinstance(body, dict) else request.POST.get("endpoint")
+    if not isinstance(endpoint, str) or not endpoint:
+        return error_response("invalid", _("Send the endpoint of the browser to stop notifying."), 400)
+    removed = member_push_unsubscribe(user_id=request.user.pk, endpoint=endpoint)
+    return JsonResponse({"subscribed": False, "removed": removed})
+
+
+@require_safe
+@hub_view()
+def hub_service_worker(request: HttpRequest) -> HttpResponse:
+    """The hub's service worker: shows a team notification and opens its page. Like every hub page,
+    members only (browsers send the session cookie with a same-origin worker script; signed out, an
+    update fails and the installed worker stays)."""
+    response = render(request, "conversations/hub_sw.js", {}, content_type="text/javascript")
+    response["Service-Worker-Allowed"] = "/hub/"
+    response["Cache-Control"] = "no-cache"
+    return response
 
 
 # --- Voice notes and images people sent ----------------------------------------------------------
