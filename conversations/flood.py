@@ -13,6 +13,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.cache import cache
 
+from tenants.clock import timestamp
 from tenants.limits import Limit, client_ip_from, limits_wait_seconds
 from tenants.scope import creator_key
 
@@ -35,12 +36,13 @@ class FrameBucket:
 
 def end_user_wait_seconds(contact_id: uuid.UUID) -> int:
     """0 if this person may send one more message now; the key is the creator's (contact ids are per schema)."""
-    window = int(time.time() // 60)
+    now = timestamp()
+    window = int(now // 60)
     key = creator_key("chat-user-rate", contact_id, window)
     cache.add(key, 0, 90)
     if cache.incr(key) <= settings.CHAT_USER_MESSAGES_PER_MINUTE:
         return 0
-    return 60 - int(time.time() % 60)
+    return 60 - int(now % 60)
 
 
 def scope_client_ip(scope: dict) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +17,7 @@ import redis
 from django.conf import settings
 from redis.exceptions import RedisError
 
+from tenants.clock import timestamp
 from tenants.scope import platform_key
 
 logger = logging.getLogger(__name__)
@@ -56,10 +56,10 @@ def _script(location: str) -> Any:
     return client.register_script(_COUNT_IN_TURN)
 
 
-def limits_wait_seconds(limits: Sequence[Limit], *, clock: Callable[[], float] = time.time) -> int:
+def limits_wait_seconds(limits: Sequence[Limit], *, clock: Callable[[], float] | None = None) -> int:
     """Count one more attempt against each limit, in order, stopping at the first one spent: 0 while
     all have room, else the seconds until that one's window resets."""
-    now = clock()
+    now = (clock or timestamp)()
     config = settings.CACHES["limits"]
     prefix = config.get("KEY_PREFIX", "")
     keys = [

@@ -53,6 +53,19 @@ def _channel_layer_per_test():
 
 
 @pytest.fixture
+def clock():
+    """The product's clock (tenants.clock), stopped at the real time: `clock.clock_set(moment)`,
+    `clock.clock_advance(timedelta)`. Let run again after the test."""
+    from django.utils import timezone
+
+    from tenants import clock as product_clock
+
+    product_clock.clock_set(timezone.now())
+    yield product_clock
+    product_clock.clock_set(None)
+
+
+@pytest.fixture
 def platform(db):
     # Transactional tests flush the public tables (schemas survive): seed the rows again then.
     if not Creator.objects.filter(slug="alpha").exists():

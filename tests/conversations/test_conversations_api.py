@@ -10,7 +10,7 @@ from django.test import Client
 from django_tenants.utils import tenant_context
 
 from conversations.models import Contact, Conversation, Message
-from knowledge.models import Document
+from knowledge.models import CuratedAnswer
 from tests.conversations.live import library_for
 from tests.factories import bearer, host
 
@@ -72,7 +72,7 @@ def test_takeover_pauses_the_ai_and_hand_back_resumes_it(library):
     assert authors == ["user", "ai", "system", "user", "human", "system", "user", "ai"]
 
 
-def test_a_correction_of_a_reply_becomes_knowledge(library):
+def test_a_correction_of_a_reply_becomes_the_pinned_answer(library):
     api = api_for(library)
     first = ask(api, "How much protein should I eat each day?")
     reply_id = first["reply"]["id"]
@@ -81,7 +81,13 @@ def test_a_correction_of_a_reply_becomes_knowledge(library):
                      content_type="application/json")  # fmt: skip
     assert rated.status_code == 200 and rated.json()["rating"] == -1
     with tenant_context(library.creator):
-        assert Document.objects.filter(tags__contains=["correction"]).exists()
+        pinned = CuratedAnswer.objects.get()
+        assert (pinned.question, pinned.answer) == (
+            "How much protein should I eat each day?",
+            "Eat 2 grams per kilo when training hard.",
+        )
+    again = ask(api, "How much protein should I eat each day?")
+    assert "2 grams per kilo" in again["reply"]["text"]
     question_id = api.get(f"/api/v1/conversations/{first['conversation']}/messages?author=user").json()["results"][0]
     refused = api.post(url.replace(reply_id, question_id["id"]), {"rating": 1}, content_type="application/json")
     assert refused.status_code == 400

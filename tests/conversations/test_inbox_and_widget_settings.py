@@ -10,7 +10,7 @@ from django_tenants.utils import tenant_context
 
 from conversations import services
 from conversations.models import Conversation, Message
-from knowledge.models import Document
+from knowledge.models import CuratedAnswer
 from tests.conftest import client_for
 from tests.conversations.live import Socket
 
@@ -87,7 +87,7 @@ def test_an_empty_or_huge_team_message_is_refused_with_a_reason(alpha, chat):
         assert not conversation.messages.filter(author="human").exists()
 
 
-def test_a_correction_becomes_a_note_in_the_knowledge_base(alpha, chat, knowledge):
+def test_a_correction_becomes_the_pinned_answer_for_that_question(alpha, chat, knowledge):
     conversation, reply = chat
     act(alpha, conversation, action="rate", message=str(reply.pk), rating="1")
     with tenant_context(alpha.creator):
@@ -97,13 +97,15 @@ def test_a_correction_becomes_a_note_in_the_knowledge_base(alpha, chat, knowledg
     with tenant_context(alpha.creator):
         reply.refresh_from_db()
         assert reply.correction == "A banana an hour before is ideal." and reply.rating == -1
-        note = Document.objects.get(tags=["correction"])
-        assert note.title == "Correction: What should I eat before a run?"
-        assert note.file.read().decode().endswith("A banana an hour before is ideal.\n")
+        pinned = CuratedAnswer.objects.get()
+        assert (pinned.question, pinned.answer) == (
+            "What should I eat before a run?",
+            "A banana an hour before is ideal.",
+        )
     act(alpha, conversation, action="rate", message="not-a-uuid", rating="1")
     act(alpha, conversation, role="analyst", action="correct", message=str(reply.pk), correction="Nope")
     with tenant_context(alpha.creator):
-        assert Document.objects.filter(tags=["correction"]).count() == 1
+        assert CuratedAnswer.objects.count() == 1 and CuratedAnswer.objects.get().answer.startswith("A banana")
 
 
 def test_the_team_edits_what_the_coach_remembers(alpha, chat):
