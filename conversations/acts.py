@@ -46,7 +46,8 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "goodbye": _words(
         "bye", "goodbye", "bye bye", "see you", "see you later", "talk later", "good night", "adios", "hasta luego",
-        "hasta manana", "nos vemos", "chao", "chau", "buenas noches hasta manana", "me voy",
+        "hasta manana", "nos vemos", "chao", "chau", "buenas noches hasta manana", "me voy", "see you tomorrow",
+        "until tomorrow", "talk tomorrow", "talk to you tomorrow", "nos vemos manana", "hablamos manana",
     ),
     "capabilities": _words(
         "what can you do", "what do you do", "how can you help", "how can you help me", "what can i ask",

@@ -160,7 +160,7 @@ def answer_stream(
         for hit in knowledge_search(
             query=question, k=8, vector=vector, language=language, extra_terms=" ".join(person.facts)
         )
-        if hit["score"] >= policy.min_source_score
+        if max(hit["score"], hit.get("gloss_score", 0.0)) >= policy.min_source_score
     ]
     hits = sources_as_data(hits)
     retrieved = time.perf_counter()

@@ -102,11 +102,17 @@ def _build(schema_name: str, fingerprint: tuple[Any, ...]) -> _Index:
 
 
 def lexical_search(schema_name: str, query: str, k: int) -> list[tuple[str, float]]:
-    """(chunk id, BM25 score) of the creator's best lexical matches, best first, scores above 0."""
+    """(chunk id, BM25 score) of the creator's best lexical matches, best first, scores above 0.
+
+    The query's words are joined by their counterparts in the other language (knowledge.lexicon),
+    so "siesta" also finds a passage about naps and "week one" one about "semana uno"."""
+    from knowledge.lexicon import translated_terms
+
     schema_name = creator_schema_checked(schema_name)
     words = tokens(query)
     if not words:
         return []
+    words = words + [word for word in translated_terms(query) if word not in words]
     key = (settings.CHROMA_URL, schema_name)
     fingerprint = library_fingerprint()
     index = _indexes.get(key)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -64,6 +65,18 @@ def knowledge_search(
                 continue
             for hit in vectors.query(schema, vector, DENSE_PER_LANGUAGE, where={"language": chunk_language}):
                 found.setdefault(hit["id"], hit)
+    query_language = detect_language(query, default=language or "en")
+    if mode == "hybrid":
+        # Passages in the other language are also scored against the question's word-for-word
+        # gloss (knowledge.lexicon), kept as `gloss_score` beside the raw cosine: e5-small scores
+        # "siesta" against a passage about naps far below "nap", and the gloss closes most of that
+        # gap without lifting unrelated passages. It only decides whether a passage is relevant
+        # enough to answer from (the "I don't know" threshold), never the ranking.
+        glossed = gloss_vector(query, query_language)
+        if glossed is not None:
+            other = "es" if query_language == "en" else "en"
+            for hit in vectors.query(schema, glossed, DENSE_PER_LANGUAGE, where={"language": other}):
+                found.setdefault(hit["id"], {**hit, "score": 0.0})["gloss_score"] = hit["score"]
     lexical: dict[str, float] = {}
     if mode == "hybrid":
         from knowledge.lexical import lexical_search
@@ -83,6 +96,7 @@ def knowledge_search(
             "chunk": hit["metadata"].get("chunk"),
             "language": hit["metadata"].get("language", ""),
             "score": hit["score"],
+            "gloss_score": hit.get("gloss_score", 0.0),
             "text": hit["text"],
         }
         for hit in found.values()
@@ -90,12 +104,38 @@ def knowledge_search(
     ranked = fuse(
         hits,
         lexical,
-        query_language=detect_language(query, default=language or "en"),
+        query_language=query_language,
         person_language=language,
         use_lexical=mode == "hybrid",
         calibrate=mode == "hybrid",
     )
     return ranked[:k]
+
+
+def gloss_vector(query: str, query_language: str) -> list[float] | None:
+    """The embedding of the question's gloss in the other language, None when the lexicon knows
+    none of its words (cached: sentence choice asks for it again)."""
+    from knowledge.embeddings import embedding_model_name
+    from knowledge.lexicon import gloss
+
+    glossed = gloss(query, query_language)
+    if glossed == gloss_identity(query):
+        return None
+    return _gloss_embedding(embedding_model_name(), glossed)
+
+
+@lru_cache(maxsize=1024)
+def _gloss_embedding(model: str, glossed: str) -> list[float]:
+    """Keyed by the embedding model too: a vector of another model must never be reused."""
+    from knowledge.embeddings import get_embeddings
+
+    return get_embeddings().embed_query(glossed)
+
+
+def gloss_identity(query: str) -> str:
+    from knowledge.lexical import TOKEN, fold
+
+    return " ".join(TOKEN.findall(fold(query)))
 
 
 def answer_policy() -> AnswerPolicy:

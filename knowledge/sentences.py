@@ -32,6 +32,7 @@ from typing import Any
 
 from knowledge.language import detect_language
 from knowledge.lexical import fold, tokens
+from knowledge.lexicon import translated_terms
 
 SCAFFOLDING = re.compile(r"^(question|pregunta|correction|correcci[oó]n|answer|respuesta)\s*:", re.IGNORECASE)
 SENTENCE_BREAK = re.compile(r"(?<=[.!?…])[\"”»)]?\s+(?=[¿¡\"“«(]?[A-ZÁÉÍÓÚÑ0-9])")
@@ -53,6 +54,51 @@ QUANTITY = re.compile(
     re.IGNORECASE,
 )
 QUANTITY_BONUS = 0.03
+# Days of the week (English and Spanish, accents folded). A question about one day is answered by
+# the sentence about that day: "Is it open on Sundays?" by "closed on Sundays", not by the hours of
+# the other days.
+DAYS = {
+    "monday": r"mondays?|lunes",
+    "tuesday": r"tuesdays?|martes",
+    "wednesday": r"wednesdays?|miercoles",
+    "thursday": r"thursdays?|jueves",
+    "friday": r"fridays?|viernes",
+    "saturday": r"saturdays?|sabados?",
+    "sunday": r"sundays?|domingos?",
+    "weekday": r"weekdays?|entre semana|(?:dias )?laborables?",
+    "weekend": r"weekends?|fine?s? de semana",
+}
+DAY_PATTERNS = {day: re.compile(rf"\b(?:{pattern})\b") for day, pattern in DAYS.items()}
+DAY_BONUS = 0.03
+# Numbered parts of a plan ("week one", "semana 2", "day three", "fase uno"): a question about one
+# part is answered by that part, and a sentence (or its section title) naming another part of the
+# same kind answers something else. The bonus and penalty are DAY_BONUS's.
+PART_UNITS = {
+    "week": "weeks?|semanas?",
+    "day": "days?|dias?",
+    "month": "months?|mes(?:es)?",
+    "session": "sessions?|sesion(?:es)?",
+    "step": "steps?|pasos?",
+    "phase": "phases?|fases?",
+    "level": "levels?|nivel(?:es)?",
+}
+# "week one" / "semana dos" (the unit first) name a part; "one week" / "dos semanas" are amounts.
+# Ordinals name a part in either order ("first week", "primera semana").
+NUMBERS = {"1": "1|one|uno|una", "2": "2|two|dos", "3": "3|three|tres", "4": "4|four|cuatro", "5": "5|five|cinco"}
+ORDINALS = {
+    "1": "first|primer[ao]?",
+    "2": "second|segund[ao]",
+    "3": "third|tercer[ao]?",
+    "4": "fourth|cuart[ao]",
+    "5": "fifth|quint[ao]",
+}
+PART_PATTERNS = {
+    (unit, number): re.compile(
+        rf"\b(?:(?:{units})\s+(?:{NUMBERS[number]}|{ORDINALS[number]})|(?:{ORDINALS[number]})\s+(?:{units}))\b"
+    )
+    for unit, units in PART_UNITS.items()
+    for number in NUMBERS
+}
 SHARED_WORD_BONUS = 0.012
 SHARED_WORD_CAP = 3
 FACT_WEIGHT = 0.4
@@ -191,6 +237,32 @@ def sentences_of(hit: dict[str, Any]) -> list[str]:
     return found
 
 
+def days_named(text: str) -> set[str]:
+    folded = fold(text)
+    return {day for day, pattern in DAY_PATTERNS.items() if pattern.search(folded)}
+
+
+def parts_named(text: str) -> set[tuple[str, str]]:
+    folded = fold(text)
+    return {part for part, pattern in PART_PATTERNS.items() if pattern.search(folded)}
+
+
+def part_fit(asked: set[tuple[str, str]], text: str) -> int:
+    """1 when the text names a part asked about, -1 when it names only other parts of that kind."""
+    named = {part for part in parts_named(text) if part[0] in {unit for unit, _ in asked}}
+    if not named:
+        return 0
+    return 1 if named & asked else -1
+
+
+def day_fit(asked: set[str], sentence: str) -> int:
+    """1 when the sentence names a day asked about, -1 when it names only other days, else 0."""
+    named = days_named(sentence)
+    if not named:
+        return 0
+    return 1 if named & asked else -1
+
+
 def fact_diet(facts: tuple[str, ...]) -> tuple[str, list[str]]:
     for fact in facts:
         words = set(re.findall(r"[a-z]+", fold(fact)))
@@ -255,10 +327,17 @@ def choose_sentences(
     asked = np.asarray(question_vector or embeddings.embed_query(question), dtype=np.float32)
     vectors = np.asarray(sentence_vectors([c.text for c in candidates]), dtype=np.float32)
     question_language = detect_language(question, default=language)
-    similarity = vectors @ asked + np.asarray(
-        [SENTENCE_CROSS_LINGUAL_BONUS * (chunk_language(c.hit) != question_language) for c in candidates],
-        dtype=np.float32,
-    )
+    other = np.asarray([chunk_language(c.hit) != question_language for c in candidates])
+    similarity = vectors @ asked + SENTENCE_CROSS_LINGUAL_BONUS * other.astype(np.float32)
+    # A sentence in the other language is also read against the question's word-for-word gloss
+    # (knowledge.selectors.gloss_vector), without the cross-lingual bonus (the gloss is in its
+    # language), and keeps the better of the two readings.
+    from knowledge.selectors import gloss_vector
+
+    glossed = gloss_vector(question, question_language) if other.any() else None
+    if glossed is not None:
+        by_gloss = vectors @ np.asarray(glossed, dtype=np.float32)
+        similarity = np.where(other, np.maximum(similarity, by_gloss), similarity).astype(np.float32)
     scores = similarity.copy()
     scores += np.asarray([PASSAGE_WEIGHT * (relevance(c.hit) - top) for c in candidates], dtype=np.float32)
     if QUANTITY_QUESTION.search(question):
@@ -266,6 +345,9 @@ def choose_sentences(
     # Words of the question and of the person's facts ("Health: knee injury" gives knee, injury)
     # found in the sentence or in its section's title ("week one" in "Week one: build the habit").
     asked_words = set(tokens(question)) | {word for fact in facts for word in tokens(fact.partition(":")[2] or fact)}
+    # ...and their counterparts in the other language, so a passage in the other language can
+    # share them too ("siesta" / "nap", "knee injury" / "lesión de rodilla").
+    asked_words |= set(translated_terms(" ".join([question, *(fact.partition(":")[2] or fact for fact in facts)])))
     # Centred per language: sentences in the question's language share its everyday words by
     # nature, which must not count as answering better; numbers and names still stand out.
     shared = np.asarray(
@@ -281,6 +363,16 @@ def choose_sentences(
         same = languages == candidate_language
         shared[same] -= shared[same].mean()
     scores += shared
+    asked_days = days_named(question)
+    if asked_days:
+        # A sentence naming the day asked about gains; one naming only other days loses.
+        scores += np.asarray([DAY_BONUS * day_fit(asked_days, c.text) for c in candidates], dtype=np.float32)
+    asked_parts = parts_named(question)
+    if asked_parts:
+        scores += np.asarray(
+            [DAY_BONUS * part_fit(asked_parts, f"{c.text}\n{c.hit.get('section', '')}") for c in candidates],
+            dtype=np.float32,
+        )
     if facts:
         fact_vectors = np.asarray([fact_vector(fact) for fact in facts[:3]], dtype=np.float32)
         fit = (vectors @ fact_vectors.T).max(axis=1)
