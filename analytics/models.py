@@ -39,6 +39,19 @@ class Event(models.Model):
         HUMAN_REQUESTED = "human_requested", _("Asked to talk to a person")
         CONVERSATION_FLAGGED = "conversation_flagged", _("Conversation flagged: possible crisis")
         CONVERSATION_FLAG_CLEARED = "conversation_flag_cleared", _("Crisis flag cleared")
+        PROGRAM_PUBLISHED = "program_published", _("Program published")
+        ENROLLED = "enrolled", _("Joined a program")
+        ENROLLMENT_PAUSED = "enrollment_paused", _("Paused a program")
+        ENROLLMENT_RESUMED = "enrollment_resumed", _("Resumed a program")
+        ENROLLMENT_LEFT = "enrollment_left", _("Left a program")
+        ENROLLMENT_FINISHED = "enrollment_finished", _("Finished a program")
+        STEP_SENT = "step_sent", _("Program step sent")
+        STEP_SKIPPED = "step_skipped", _("Program step skipped")
+        CHECK_IN_ANSWERED = "check_in_answered", _("Check-in answered")
+        CHECK_IN_UNCLEAR = "check_in_unclear", _("Check-in answer unclear")
+        REMINDER_SET = "reminder_set", _("Reminder set")
+        REMINDER_SENT = "reminder_sent", _("Reminder sent")
+        REMINDER_CANCELLED = "reminder_cancelled", _("Reminder cancelled")
 
     class Author(models.TextChoices):
         # Mirrors conversations' Message.Author without importing it (analytics sits below it).

@@ -1,9 +1,15 @@
 from __future__ import annotations
 
 import uuid
+from datetime import time
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tenants import clock
 
 
 class CheckupQuestion(models.Model):
@@ -19,3 +25,288 @@ class CheckupQuestion(models.Model):
 
     def __str__(self) -> str:
         return self.question
+
+
+# --- Programs: what the coach says first, and when ------------------------------------------------
+
+
+def program_code() -> str:
+    """Short and unguessable enough for a Telegram deep link (/start <code>) or a typed keyword."""
+    import secrets
+
+    return secrets.token_urlsafe(6).replace("-", "x").replace("_", "y")
+
+
+class Program(models.Model):
+    """A sequence of steps over days or weeks. Its steps and goals live in versions: editing an
+    active program edits a draft version that goes live when published; people stay on the
+    version they joined until moved."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ACTIVE = "active", _("Active")
+        ARCHIVED = "archived", _("Archived")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=120)
+    description = models.TextField(max_length=2000, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    code = models.CharField(max_length=32, unique=True, default=program_code)
+    keyword = models.CharField(max_length=40, blank=True, help_text=_("A word people send on WhatsApp to join."))
+    web_enrollment = models.BooleanField(default=False, help_text=_("A join button in the widget and the app."))
+    live_version = models.ForeignKey(
+        "ProgramVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=clock.now)
+    updated_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(Lower("keyword"), condition=~models.Q(keyword=""), name="program_keyword_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProgramVersion(models.Model):
+    """One set of steps and goals; `published_at` empty while it is the draft being edited."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(default=1)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "number"], name="program_version_number_unique"),
+            models.UniqueConstraint(
+                fields=["program"], condition=models.Q(published_at__isnull=True), name="program_one_draft"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program_id} v{self.number}"
+
+
+class ProgramStep(models.Model):
+    class Kind(models.TextChoices):
+        MESSAGE = "message", _("Message")
+        LESSON = "lesson", _("Lesson")
+        CHECK_IN = "check_in", _("Check-in")
+
+    class AnswerType(models.TextChoices):
+        NUMBER = "number", _("A number")
+        SCALE = "scale", _("A scale from 1 to 10")
+        YES_NO = "yes_no", _("Yes or no")
+        TEXT = "text", _("Free text")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    version = models.ForeignKey(ProgramVersion, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveIntegerField(default=0)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.MESSAGE)
+    day = models.PositiveIntegerField(default=0, validators=[MaxValueValidator(730)])
+    # Local time of day in the person's timezone; empty: right away on that day.
+    at = models.TimeField(null=True, blank=True)
+    text = models.TextField(max_length=2000)
+    answer_type = models.CharField(max_length=10, choices=AnswerType.choices, blank=True)
+    unit = models.CharField(max_length=20, blank=True)
+    metric = models.SlugField(max_length=60, blank=True)
+    document = models.ForeignKey("knowledge.Document", null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["day", "at", "position"]
+
+    def __str__(self) -> str:
+        return f"day {self.day}: {self.text[:40]}"
+
+
+class Goal(models.Model):
+    """A metric with a target over a window: "sleep_hours at least 7 on 5 of 7 days" (times=5,
+    window_days=7), or, without `times`, the latest measurement in the window meets the target."""
+
+    class Comparison(models.TextChoices):
+        AT_LEAST = "at_least", _("at least")
+        AT_MOST = "at_most", _("at most")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    version = models.ForeignKey(ProgramVersion, on_delete=models.CASCADE, related_name="goals")
+    metric = models.SlugField(max_length=60)
+    target = models.FloatField()
+    comparison = models.CharField(max_length=10, choices=Comparison.choices, default=Comparison.AT_LEAST)
+    window_days = models.PositiveIntegerField(default=7, validators=[MinValueValidator(1), MaxValueValidator(730)])
+    times = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(1)])
+
+    class Meta:
+        ordering = ["metric"]
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.comparison} {self.target}"
+
+    def met_by(self, value: float) -> bool:
+        return value >= self.target if self.comparison == self.Comparison.AT_LEAST else value <= self.target
+
+
+class Enrollment(models.Model):
+    """One person in one program, on the version they joined, in their own timezone."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
+        FINISHED = "finished", _("Finished")
+        LEFT = "left", _("Left")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    contact = models.ForeignKey("conversations.Contact", on_delete=models.CASCADE, related_name="enrollments")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="enrollments")
+    version = models.ForeignKey(ProgramVersion, on_delete=models.PROTECT, related_name="enrollments")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    source = models.CharField(max_length=20, blank=True)  # api, hub, web, telegram, whatsapp, csv
+    timezone = models.CharField(max_length=64)
+    outlet = models.CharField(max_length=20, blank=True)  # preferred outlet; empty: the router decides
+    quiet_start = models.TimeField(null=True, blank=True)
+    quiet_end = models.TimeField(null=True, blank=True)
+    current_step = models.ForeignKey(ProgramStep, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    enrolled_at = models.DateTimeField(default=clock.now)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-enrolled_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact", "program"],
+                condition=models.Q(status__in=["active", "paused"]),
+                name="enrollment_one_open_per_program",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} in {self.program_id}"
+
+
+class StepSend(models.Model):
+    """One step due for one enrolled person: made when they enroll, claimed by the scheduler when
+    due, so a step is sent at most once (the unique pair and the send's idempotency key)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        SKIPPED = "skipped", _("Skipped")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="sends")
+    step = models.ForeignKey(ProgramStep, on_delete=models.CASCADE, related_name="sends")
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    reason = models.CharField(max_length=200, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    message = models.ForeignKey(
+        "conversations.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Check-ins: when the answer came, whether a clarifying question or a second ask went out.
+    answered_at = models.DateTimeField(null=True, blank=True)
+    clarified_at = models.DateTimeField(null=True, blank=True)
+    ask_again_at = models.DateTimeField(null=True, blank=True)
+    asked_again_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at"]
+        constraints = [models.UniqueConstraint(fields=["enrollment", "step"], name="step_send_once")]
+        indexes = [
+            models.Index(
+                fields=["due_at"], condition=models.Q(status__in=["pending", "sending"]), name="step_send_due"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step_id} for {self.enrollment_id} at {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class Measurement(models.Model):
+    """A number the person reported (a check-in answer, or one added by the team or the API)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    contact = models.ForeignKey("conversations.Contact", on_delete=models.CASCADE, related_name="measurements")
+    enrollment = models.ForeignKey(
+        Enrollment, null=True, blank=True, on_delete=models.SET_NULL, related_name="measurements"
+    )
+    step_send = models.ForeignKey(
+        StepSend, null=True, blank=True, on_delete=models.SET_NULL, related_name="measurements"
+    )
+    metric = models.SlugField(max_length=60)
+    value = models.FloatField()
+    unit = models.CharField(max_length=20, blank=True)
+    text = models.TextField(max_length=2000, blank=True)  # free-text check-in answers
+    recorded_at = models.DateTimeField(default=clock.now)
+    message = models.ForeignKey(
+        "conversations.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-recorded_at"]
+        indexes = [models.Index(fields=["contact", "metric", "-recorded_at"], name="measurement_by_metric")]
+
+    def __str__(self) -> str:
+        return f"{self.metric}={self.value}{self.unit}"
+
+
+class Reminder(models.Model):
+    """Something a person asked to be reminded of, delivered at their time on the outlet they
+    used, quiet hours or not (they chose the time)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        CANCELLED = "cancelled", _("Cancelled")
+        SKIPPED = "skipped", _("Skipped")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    contact = models.ForeignKey("conversations.Contact", on_delete=models.CASCADE, related_name="reminders")
+    conversation = models.ForeignKey(
+        "conversations.Conversation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.CharField(max_length=300)
+    due_at = models.DateTimeField()
+    timezone = models.CharField(max_length=64)
+    language = models.CharField(max_length=5, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    reason = models.CharField(max_length=200, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    source_message = models.ForeignKey(
+        "conversations.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message = models.ForeignKey(
+        "conversations.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["due_at"]
+        indexes = [
+            models.Index(fields=["due_at"], condition=models.Q(status__in=["pending", "sending"]), name="reminder_due"),
+            models.Index(fields=["contact", "due_at"], name="reminder_by_contact"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.text[:40]} at {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class ProactiveSettings(models.Model):
+    """The creator's sending window (one row per schema): nothing scheduled goes out outside it,
+    in each person's own time; reminders the person asked for are the exception."""
+
+    window_start = models.TimeField(default=time(8, 0))
+    window_end = models.TimeField(default=time(21, 0))
+    updated_at = models.DateTimeField(default=clock.now)
+
+    def __str__(self) -> str:
+        return f"{self.window_start:%H:%M}–{self.window_end:%H:%M}"

@@ -17,10 +17,18 @@ class ScheduledJob:
 
 
 def scheduled_jobs() -> list[ScheduledJob]:
+    from django.conf import settings
+
+    from coaching.tasks import proactive_tick
     from conversations.tasks import raw_deliveries_purge_all
     from tenants.tasks import expire_invitations
 
     return [
+        ScheduledJob(
+            "send due program steps and reminders",
+            IntervalTrigger(seconds=settings.SCHEDULER_TICK_SECONDS),
+            proactive_tick.send,
+        ),
         ScheduledJob("expire invitations", IntervalTrigger(hours=1), expire_invitations.send),
         ScheduledJob("delete old raw webhook deliveries", IntervalTrigger(hours=6), raw_deliveries_purge_all.send),
     ]

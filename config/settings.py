@@ -588,6 +588,13 @@ TELEGRAM_CHAT_INTERVAL_SECONDS = env_float("TELEGRAM_CHAT_INTERVAL_SECONDS", 1.0
 # Every inbound message runs through these stages, in order (docs/architecture.md). An app above
 # conversations adds its own (coaching reads a check-in answer before the reply) without
 # conversations importing it. Stages from `produce_reply` on answer the message.
+# The proactive engine (coaching): the scheduler's tick, a run's batch, how long a check-in waits
+# for its answer, and when a check-in interrupted by a real question is asked again.
+SCHEDULER_TICK_SECONDS = env_int("SCHEDULER_TICK_SECONDS", 60)
+PROACTIVE_BATCH = env_int("PROACTIVE_BATCH", 200)
+CHECK_IN_ANSWER_HOURS = env_int("CHECK_IN_ANSWER_HOURS", 20)
+CHECK_IN_ASK_AGAIN_MINUTES = env_int("CHECK_IN_ASK_AGAIN_MINUTES", 120)
+
 CONVERSATION_TURN_STAGES = [
     "conversations.services.turns.check_message",
     "conversations.services.turns.identify_contact",
@@ -599,6 +606,9 @@ CONVERSATION_TURN_STAGES = [
     "conversations.services.turns.settle_language",
     "conversations.services.safety.check_safety",
     "conversations.services.turns.check_takeover",
+    "coaching.stages.read_program_words",
+    "coaching.stages.read_check_in_answer",
+    "coaching.stages.read_reminder_request",
     "conversations.services.turns.read_conversational_act",
     "conversations.services.turns.produce_reply",
     "conversations.services.turns.format_reply",

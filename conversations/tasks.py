@@ -10,14 +10,14 @@ from tenants.jobs import tenant_actor
 from tenants.models import Creator
 
 
-@tenant_actor(max_retries=3, min_backoff=10_000)
+@tenant_actor(max_retries=3, min_backoff=10_000, queue_name="outbound", priority=10)
 def push_to_contact(creator: Creator, contact_id: str, text: str) -> None:
     """Every browser the person allowed gets the message; the app opens on the conversation."""
     for subscription in PushSubscription.objects.filter(contact_id=contact_id):
         push_send(subscription, {"title": creator.name, "body": text, "url": "/app/"})
 
 
-@tenant_actor(max_retries=3, min_backoff=10_000)
+@tenant_actor(max_retries=3, min_backoff=10_000, queue_name="outbound", priority=10)
 def push_to_member(creator: Creator, user_id: int, kind: str, path: str) -> None:
     """A team notification to every browser the member turned push on in: the kind's label in the
     creator's language and the hub page to open, never a person's words."""
@@ -32,7 +32,7 @@ def push_to_member(creator: Creator, user_id: int, kind: str, path: str) -> None
         push_send(subscription, payload)
 
 
-@tenant_actor(max_retries=3, min_backoff=5_000)
+@tenant_actor(max_retries=3, min_backoff=5_000, queue_name="replies", priority=0)
 def raw_delivery_process(creator: Creator, raw_delivery_id: str) -> None:
     """A webhook body the platform handed us: parsed, and each message answered through the turn core."""
     from conversations.services.inbound import raw_delivery_process_now
@@ -40,7 +40,7 @@ def raw_delivery_process(creator: Creator, raw_delivery_id: str) -> None:
     raw_delivery_process_now(raw_delivery_id=raw_delivery_id)
 
 
-@tenant_actor(max_retries=0)
+@tenant_actor(max_retries=0, queue_name="outbound", priority=10)
 def delivery_send(creator: Creator, delivery_id: str) -> None:
     """One queued message to its platform; retries are scheduled by the service itself (honouring
     Retry-After), so Dramatiq's own retries are off."""

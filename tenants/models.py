@@ -257,3 +257,14 @@ class ApiKey(models.Model):
 
     def allows_method(self, method: str) -> bool:
         return self.scope == self.Scope.READ_WRITE or method in ("GET", "HEAD", "OPTIONS")
+
+
+class CreatorWakeUp(models.Model):
+    """When a creator next has proactive work due (a program step, a reminder), kept in the public
+    schema so the scheduler's tick reads one indexed table instead of visiting every schema."""
+
+    creator = models.OneToOneField(Creator, on_delete=models.CASCADE, primary_key=True, related_name="wake_up")
+    due_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.creator_id} at {self.due_at:%Y-%m-%d %H:%M}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -121,3 +121,12 @@ def api_key_for_secret(*, raw_key: str) -> ApiKey | None:
     if key is None or not hmac.compare_digest(key.secret_hash, hash_api_key_secret(secret)):
         return None
     return key
+
+
+def creators_due(*, now: datetime, limit: int = 10_000) -> list[tuple[int, str]]:
+    """(id, schema) of the creators with proactive work due by `now`: one indexed read, however
+    many creators there are."""
+    from tenants.models import CreatorWakeUp
+
+    rows = CreatorWakeUp.objects.filter(due_at__lte=now, creator__status=Creator.Status.ACTIVE)
+    return list(rows.order_by("due_at").values_list("creator_id", "creator__schema_name")[:limit])

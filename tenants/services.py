@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -13,7 +14,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -452,3 +453,36 @@ def platform_schemas_ensure() -> dict[str, Any]:
         )
         template.save(verbosity=0)
     return {"public": public, "template": template}
+
+
+def creator_wake_up_at(*, creator_id: int, due_at: datetime | None) -> None:
+    """Wake the scheduler for this creator at `due_at` or sooner: the earlier time wins, so work
+    scheduled from two places never pushes an earlier wake-up later. Call it in the transaction
+    that schedules the work (see creator_wake_up_reset). None does nothing."""
+    if due_at is None:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO public.tenants_creatorwakeup (creator_id, due_at) VALUES (%s, %s) "
+            "ON CONFLICT (creator_id) DO UPDATE SET due_at = "
+            "LEAST(public.tenants_creatorwakeup.due_at, EXCLUDED.due_at)",
+            [creator_id, due_at],
+        )
+
+
+def creator_wake_up_reset(*, creator_id: int, next_due: Callable[[], datetime | None]) -> datetime | None:
+    """After a creator's due work ran: the next wake-up is what `next_due()` reads from the
+    creator's tables. The row is locked first, so work scheduled meanwhile (creator_wake_up_at,
+    called in the scheduling transaction) is either seen by `next_due()` or applied after this."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM public.tenants_creatorwakeup WHERE creator_id = %s FOR UPDATE", [creator_id])
+        due_at = next_due()
+        if due_at is None:
+            cursor.execute("DELETE FROM public.tenants_creatorwakeup WHERE creator_id = %s", [creator_id])
+        else:
+            cursor.execute(
+                "INSERT INTO public.tenants_creatorwakeup (creator_id, due_at) VALUES (%s, %s) "
+                "ON CONFLICT (creator_id) DO UPDATE SET due_at = EXCLUDED.due_at",
+                [creator_id, due_at],
+            )
+        return due_at

@@ -132,6 +132,34 @@ def run_jobs(django_capture_on_commit_callbacks):
     return runner
 
 
+@pytest.fixture
+def jobs(django_capture_on_commit_callbacks):
+    """Run every queued job, and the jobs those queue (delayed retries too, without waiting), until
+    none is left; returns (actor name, eta or None) for each."""
+
+    import dramatiq
+
+    def drain(rounds: int = 60) -> list[tuple[str, object]]:
+        broker = dramatiq.get_broker()
+        ran: list[tuple[str, object]] = []
+        for _ in range(rounds):
+            progressed = False
+            for name in list(broker.queues):
+                queue = broker.queues[name]
+                while not queue.empty():
+                    message = dramatiq.Message.decode(queue.get_nowait())
+                    with django_capture_on_commit_callbacks(execute=True):
+                        broker.get_actor(message.actor_name).fn(*message.args, **message.kwargs)
+                    ran.append((message.actor_name.rsplit(".", 1)[-1], message.options.get("eta")))
+                    progressed = True
+            if not progressed:
+                break
+        return ran
+
+    dramatiq.get_broker().flush_all()
+    return drain
+
+
 def free_port() -> int:
     import socket
 

@@ -6,7 +6,6 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-import dramatiq
 import pytest
 from django.test import Client
 from django_tenants.utils import tenant_context
@@ -48,32 +47,6 @@ def transcriber(settings):
     settings.TRANSCRIPTION_URL = server.url
     yield server
     server.stop()
-
-
-@pytest.fixture
-def jobs(django_capture_on_commit_callbacks) -> Callable[[], list[tuple[str, Any]]]:
-    """Run every queued job, and the jobs those queue (delayed retries too, without waiting), until
-    none is left; returns (actor name, eta or None) for each."""
-
-    def drain(rounds: int = 60) -> list[tuple[str, Any]]:
-        broker = dramatiq.get_broker()
-        ran: list[tuple[str, Any]] = []
-        for _ in range(rounds):
-            progressed = False
-            for name in list(broker.queues):
-                queue = broker.queues[name]
-                while not queue.empty():
-                    message = dramatiq.Message.decode(queue.get_nowait())
-                    with django_capture_on_commit_callbacks(execute=True):
-                        broker.get_actor(message.actor_name).fn(*message.args, **message.kwargs)
-                    ran.append((message.actor_name.rsplit(".", 1)[-1], message.options.get("eta")))
-                    progressed = True
-            if not progressed:
-                break
-        return ran
-
-    dramatiq.get_broker().flush_all()
-    return drain
 
 
 @pytest.fixture
