@@ -228,7 +228,6 @@ def test_it_says_when_in_the_persons_timezone(due, timezone, words):
     assert reminder_when_words(due, now=NOW[MADRID], timezone=timezone, language="en") == words
 
 
-@pytest.mark.skip(reason="needs the Spanish catalogue")
 @pytest.mark.parametrize(
     ("due", "words"),
     [
