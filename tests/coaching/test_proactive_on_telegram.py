@@ -14,7 +14,6 @@ from coaching.models import Enrollment, Measurement, Reminder, StepSend
 from coaching.services.programs import goal_add, program_create, program_publish, step_add
 from coaching.tasks import proactive_tick
 from conversations.models import Contact
-from tests.conversations.outlets.conftest import bot, platform_for, telegram  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
 CHAT = 5550042

@@ -30,12 +30,6 @@ def local(day: int, hour: int, minute: int = 0, *, start=(2026, 10, 20)) -> date
 
 
 @pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """Run what a service defers to its commit (the tests' transaction never commits)."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
-@pytest.fixture
 def drive(clock, jobs):
     """Move the clock to each minute given and run the scheduler's tick and the jobs it queues."""
 
