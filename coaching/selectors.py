@@ -117,12 +117,15 @@ def enrollments_open(contact: Contact) -> QuerySet[Enrollment]:
 
 def contact_timezone(contact: Contact) -> str:
     """The person's timezone: their latest enrollment's, else a guess from their phone number's
-    country (one zone only), else the creator's."""
+    (or WhatsApp number's) country where it has one zone, else the creator's."""
     enrolled = Enrollment.objects.filter(contact=contact).order_by("-enrolled_at").values_list("timezone", flat=True)
     if zone := enrolled.first():
         return zone
-    if guess := phone_timezone(contact.phone or ""):
-        return guess
+    phones = [contact.phone or ""]
+    phones += list(contact.identities.filter(outlet="whatsapp").values_list("address", flat=True)[:3])
+    for phone in phones:
+        if guess := phone_timezone(phone):
+            return guess
     return creator_zone_name()
 
 
@@ -258,3 +261,40 @@ def enrollment_progress(enrollment: Enrollment, *, now: datetime) -> dict[str, A
             metric: streak(enrollment.contact, metric, zone=enrollment.timezone, now=now) for metric in metrics
         },
     }
+
+
+def program_step_get(program: Program, step_id: Any) -> ProgramStep | None:
+    """A step of the version being edited or of the live one (the builder shows one of them)."""
+    from conversations.selectors import parsed_uuid
+
+    key = parsed_uuid(step_id)
+    if not key:
+        return None
+    versions = _working_or_live(program)
+    return ProgramStep.objects.filter(pk=key, version__program=program).filter(versions).first()
+
+
+def program_goal_get(program: Program, goal_id: Any) -> Goal | None:
+    from conversations.selectors import parsed_uuid
+
+    key = parsed_uuid(goal_id)
+    if not key:
+        return None
+    return Goal.objects.filter(pk=key, version__program=program).filter(_working_or_live(program)).first()
+
+
+def _working_or_live(program: Program) -> Any:
+    from django.db.models import Q
+
+    return Q(version__published_at__isnull=True) | Q(version_id=program.live_version_id)
+
+
+def enrollments_list() -> QuerySet[Enrollment]:
+    return Enrollment.objects.select_related("version").order_by("-enrolled_at")
+
+
+def reminder_get(contact: Contact, reminder_id: Any) -> Reminder | None:
+    from conversations.selectors import parsed_uuid
+
+    key = parsed_uuid(reminder_id)
+    return Reminder.objects.filter(contact=contact, pk=key).first() if key else None
