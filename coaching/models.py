@@ -179,7 +179,7 @@ class Enrollment(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["contact", "program"],
-                condition=models.Q(status__in=["active", "paused"]),
+                condition=models.Q(status="active") | models.Q(status="paused"),
                 name="enrollment_one_open_per_program",
             )
         ]
@@ -221,7 +221,9 @@ class StepSend(models.Model):
         constraints = [models.UniqueConstraint(fields=["enrollment", "step"], name="step_send_once")]
         indexes = [
             models.Index(
-                fields=["due_at"], condition=models.Q(status__in=["pending", "sending"]), name="step_send_due"
+                fields=["due_at"],
+                condition=models.Q(status="pending") | models.Q(status="sending"),
+                name="step_send_due",
             ),
         ]
 
@@ -292,7 +294,11 @@ class Reminder(models.Model):
     class Meta:
         ordering = ["due_at"]
         indexes = [
-            models.Index(fields=["due_at"], condition=models.Q(status__in=["pending", "sending"]), name="reminder_due"),
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(status="pending") | models.Q(status="sending"),
+                name="reminder_due",
+            ),
             models.Index(fields=["contact", "due_at"], name="reminder_by_contact"),
         ]
 
