@@ -136,3 +136,145 @@ class PersonaForm(forms.ModelForm):
         cleaned["phrases"] = phrases_clean(given)
         cleaned["safety_message"] = (cleaned.get("safety_message") or "").strip()
         return cleaned
+
+
+# --- Programs: the hub's builder -------------------------------------------------------------------
+# The forms collect and show; the rules live in coaching.services.programs, whose ValidationErrors
+# are put back on the field they name (form_errors_from) so they show next to it.
+
+SERVICE_FIELD_NAMES = {"answer": "answer_type", "quiet_hours": None, "program": None, "contact": None}
+
+
+def form_errors_from(form: forms.Form, exc: ValidationError) -> None:
+    """A service's ValidationError shown on the form: on the field it names when the form has it,
+    else above the form."""
+    if not hasattr(exc, "error_dict"):
+        for message in exc.messages:
+            form.add_error(None, message)
+        return
+    for key, errors in exc.error_dict.items():
+        name = SERVICE_FIELD_NAMES.get(key, key)
+        field = name if name in form.fields else None
+        for error in errors:
+            for message in error.messages:
+                form.add_error(field, message)
+
+
+class ProgramCreateForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=120)
+    description = forms.CharField(
+        label=gettext_lazy("Description"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ProgramSettingsForm(ProgramCreateForm):
+    keyword = forms.CharField(
+        label=gettext_lazy("WhatsApp keyword"),
+        max_length=40,
+        required=False,
+        help_text=gettext_lazy("One word people send on WhatsApp to join. Empty: none."),
+    )
+    web_enrollment = forms.BooleanField(
+        label=gettext_lazy("People can join from the widget and the app"), required=False
+    )
+
+
+def STEP_KIND_CHOICES() -> list[tuple[str, str]]:
+    from coaching.models import ProgramStep
+
+    return list(ProgramStep.Kind.choices)
+
+
+def ANSWER_TYPE_CHOICES() -> list[tuple[str, str]]:
+    from coaching.models import ProgramStep
+
+    return [("", _("—")), *ProgramStep.AnswerType.choices]
+
+
+class StepForm(forms.Form):
+    """One step; `at` is a time of day (HH:MM) or empty for "right away". Check-in fields are
+    checked by step_add/step_update (a check-in needs an answer type and a metric)."""
+
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=STEP_KIND_CHOICES)
+    day = forms.IntegerField(label=gettext_lazy("Day"), min_value=0, max_value=730, initial=0)
+    at = forms.CharField(
+        label=gettext_lazy("Time"),
+        required=False,
+        max_length=5,
+        help_text=gettext_lazy("HH:MM in the person's time. Empty: right away."),
+        widget=forms.TextInput(attrs={"placeholder": "08:00", "inputmode": "numeric", "size": 6}),
+    )
+    text = forms.CharField(label=gettext_lazy("Text"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    answer_type = forms.ChoiceField(label=gettext_lazy("Answer type"), choices=ANSWER_TYPE_CHOICES, required=False)
+    unit = forms.CharField(label=gettext_lazy("Unit"), max_length=20, required=False)
+    metric = forms.CharField(
+        label=gettext_lazy("Metric"),
+        max_length=60,
+        required=False,
+        help_text=gettext_lazy("A name for what is measured, e.g. sleep_hours."),
+    )
+
+    def __init__(self, *args: Any, prefix_id: str = "new", **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"step-{prefix_id}-%s")
+        super().__init__(*args, **kwargs)
+
+    @classmethod
+    def for_step(cls, step: Any) -> StepForm:
+        initial = {
+            "kind": step.kind,
+            "day": step.day,
+            "at": step.at.strftime("%H:%M") if step.at else "",
+            "text": step.text,
+            "answer_type": step.answer_type,
+            "unit": step.unit,
+            "metric": step.metric,
+        }
+        return cls(initial=initial, prefix_id=str(step.pk))
+
+    def service_fields(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.fields}
+
+    def main_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in ("kind", "day", "at", "text")]
+
+    def check_in_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in ("answer_type", "unit", "metric")]
+
+
+def COMPARISON_CHOICES() -> list[tuple[str, str]]:
+    from coaching.models import Goal
+
+    return list(Goal.Comparison.choices)
+
+
+class GoalForm(forms.Form):
+    metric = forms.SlugField(label=gettext_lazy("Metric"), max_length=60)
+    comparison = forms.ChoiceField(label=gettext_lazy("Comparison"), choices=COMPARISON_CHOICES)
+    target = forms.FloatField(label=gettext_lazy("Target"))
+    times = forms.IntegerField(
+        label=gettext_lazy("Times"),
+        min_value=1,
+        required=False,
+        help_text=gettext_lazy("How many days in the window must meet it. Empty: the latest value."),
+    )
+    window_days = forms.IntegerField(label=gettext_lazy("Window (days)"), min_value=1, max_value=730, initial=7)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "goal-%s")
+        super().__init__(*args, **kwargs)
+
+
+class EnrollByEmailForm(forms.Form):
+    email = forms.EmailField(label=gettext_lazy("Email"), widget=forms.EmailInput(attrs={"list": "contact-emails"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "enroll-%s")
+        super().__init__(*args, **kwargs)
+
+
+class EnrollByTagForm(forms.Form):
+    tag = forms.CharField(label=gettext_lazy("Tag"), max_length=60)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "enroll-tag-%s")
+        super().__init__(*args, **kwargs)

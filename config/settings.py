@@ -419,6 +419,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "MemoryKindEnum": "conversations.models.ContactMemory.Kind",
         "OutletKindEnum": "conversations.models.MessagingOutlet.Kind",
+        "ProgramStepKindEnum": "coaching.models.ProgramStep.Kind",
+        "ProgramStatusEnum": "coaching.models.Program.Status",
+        "EnrollmentStatusEnum": "coaching.models.Enrollment.Status",
+        "ReminderStatusEnum": "coaching.models.Reminder.Status",
     },
 }
 # How long an answer to a POST with an Idempotency-Key is kept for replay.

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from analytics.reports import api as analytics_api
 from analytics.reports import views as analytics_views
 from coaching import api as coaching_api
+from coaching import companion_views as coaching_companion_views
 from coaching import views as coaching_views
 from config.content_security import api_reference_policy
 from config.health import healthz
@@ -113,6 +114,56 @@ api_v1 = [
         conversations_api.OutletTemplateApi.as_view(),
         name="api-outlet-template",
     ),
+    path("programs", coaching_api.ProgramsApi.as_view(), name="api-programs"),
+    path("programs/<uuid:program_id>", coaching_api.ProgramApi.as_view(), name="api-program"),
+    path("programs/<uuid:program_id>/steps", coaching_api.ProgramStepsApi.as_view(), name="api-program-steps"),
+    path(
+        "programs/<uuid:program_id>/steps/order",
+        coaching_api.ProgramStepsOrderApi.as_view(),
+        name="api-program-steps-order",
+    ),
+    path(
+        "programs/<uuid:program_id>/steps/<uuid:step_id>",
+        coaching_api.ProgramStepApi.as_view(),
+        name="api-program-step",
+    ),
+    path("programs/<uuid:program_id>/goals", coaching_api.ProgramGoalsApi.as_view(), name="api-program-goals"),
+    path(
+        "programs/<uuid:program_id>/goals/<uuid:goal_id>",
+        coaching_api.ProgramGoalApi.as_view(),
+        name="api-program-goal",
+    ),
+    path("programs/<uuid:program_id>/publish", coaching_api.ProgramPublishApi.as_view(), name="api-program-publish"),
+    path("enrollments", coaching_api.EnrollmentsApi.as_view(), name="api-enrollments"),
+    path("enrollments/<uuid:enrollment_id>", coaching_api.EnrollmentApi.as_view(), name="api-enrollment"),
+    path(
+        "enrollments/<uuid:enrollment_id>/pause",
+        coaching_api.EnrollmentActionApi.as_view(change="pause"),
+        name="api-enrollment-pause",
+    ),
+    path(
+        "enrollments/<uuid:enrollment_id>/resume",
+        coaching_api.EnrollmentActionApi.as_view(change="resume"),
+        name="api-enrollment-resume",
+    ),
+    path(
+        "enrollments/<uuid:enrollment_id>/leave",
+        coaching_api.EnrollmentActionApi.as_view(change="leave"),
+        name="api-enrollment-leave",
+    ),
+    path(
+        "contacts/<uuid:contact_id>/measurements",
+        coaching_api.ContactMeasurementsApi.as_view(),
+        name="api-contact-measurements",
+    ),
+    path(
+        "contacts/<uuid:contact_id>/reminders", coaching_api.ContactRemindersApi.as_view(), name="api-contact-reminders"
+    ),
+    path(
+        "contacts/<uuid:contact_id>/reminders/<uuid:reminder_id>/cancel",
+        coaching_api.ContactReminderCancelApi.as_view(),
+        name="api-contact-reminder-cancel",
+    ),
     path("analytics/overview", analytics_api.OverviewApi.as_view(), name="api-analytics-overview"),
     path("schema/", SpectacularAPIView.as_view(urlconf="config.urls_tenant"), name="api-schema"),
     path("docs/", api_reference_policy(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
@@ -126,6 +177,42 @@ hub = [
     path("checkup/", coaching_views.checkup, name="hub-checkup"),
     path("checkup/run/", coaching_views.run_checkup, name="hub-checkup-run"),
     path("checkup/questions/", coaching_views.add_checkup_question, name="hub-checkup-question-add"),
+    path("programs/", coaching_views.programs, name="hub-programs"),
+    path("programs/<str:program_id>/", coaching_views.program_detail, name="hub-program"),
+    path("programs/<str:program_id>/settings/", coaching_views.program_settings, name="hub-program-settings"),
+    path("programs/<str:program_id>/steps/", coaching_views.program_step_add, name="hub-program-step-add"),
+    path("programs/<str:program_id>/steps/order/", coaching_views.program_steps_order, name="hub-program-steps-order"),
+    path("programs/<str:program_id>/steps/<str:step_id>/", coaching_views.program_step_edit, name="hub-program-step"),
+    path(
+        "programs/<str:program_id>/steps/<str:step_id>/move/",
+        coaching_views.program_step_move,
+        name="hub-program-step-move",
+    ),
+    path(
+        "programs/<str:program_id>/steps/<str:step_id>/delete/",
+        coaching_views.program_step_delete,
+        name="hub-program-step-delete",
+    ),
+    path("programs/<str:program_id>/goals/", coaching_views.program_goal_add, name="hub-program-goal-add"),
+    path(
+        "programs/<str:program_id>/goals/<str:goal_id>/delete/",
+        coaching_views.program_goal_delete,
+        name="hub-program-goal-delete",
+    ),
+    path("programs/<str:program_id>/publish/", coaching_views.program_publish_view, name="hub-program-publish"),
+    path("programs/<str:program_id>/archive/", coaching_views.program_archive_view, name="hub-program-archive"),
+    path(
+        "programs/<str:program_id>/enrollments/",
+        coaching_views.program_enrollments,
+        name="hub-program-enrollments",
+    ),
+    path("programs/<str:program_id>/enroll/", coaching_views.program_enroll, name="hub-program-enroll"),
+    path("programs/<str:program_id>/enroll/tag/", coaching_views.program_enroll_tag, name="hub-program-enroll-tag"),
+    path(
+        "programs/<str:program_id>/enrollments/<str:enrollment_id>/<str:action>/",
+        coaching_views.program_enrollment_action,
+        name="hub-program-enrollment-action",
+    ),
     path("analytics/", analytics_views.overview, name="hub-analytics"),
     path("knowledge/", knowledge_views.library, name="hub-knowledge"),
     path("knowledge/status.json", knowledge_views.library_status, name="hub-knowledge-status"),
@@ -207,6 +294,13 @@ companion = [
     path("auth/<str:token>/", companion_views.auth, name="app-auth"),
     path("link/<str:token>/", companion_views.link, name="app-link"),
     path("memory/<str:memory_id>/forget/", companion_views.forget, name="app-forget"),
+    path("programs/", coaching_companion_views.my_programs, name="app-programs"),
+    path("programs/<str:program_id>/join/", coaching_companion_views.program_join, name="app-program-join"),
+    path(
+        "reminders/<str:reminder_id>/cancel/",
+        coaching_companion_views.reminder_cancel_view,
+        name="app-reminder-cancel",
+    ),
     path("push/", companion_views.push_subscribe, name="app-push"),
     path("manifest.webmanifest", companion_views.manifest, name="app-manifest"),
     path("sw.js", companion_views.service_worker, name="app-sw"),

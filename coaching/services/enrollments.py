@@ -31,7 +31,7 @@ class EnrollmentExists(Exception):
 def zone_checked(name: str) -> str:
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
+    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):  # "America" is a folder
         raise ValidationError({"timezone": _("Unknown timezone: use a name like Europe/Madrid.")}) from None
     return name
 
