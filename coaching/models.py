@@ -220,10 +220,13 @@ class StepSend(models.Model):
         ordering = ["due_at"]
         constraints = [models.UniqueConstraint(fields=["enrollment", "step"], name="step_send_once")]
         indexes = [
+            # Claimed rows leave the due index (rows a crashed job left are found by the second).
+            models.Index(fields=["due_at"], condition=models.Q(status="pending"), name="step_send_due"),
+            models.Index(fields=["claimed_at"], condition=models.Q(status="sending"), name="step_send_stale"),
             models.Index(
-                fields=["due_at"],
-                condition=models.Q(status="pending") | models.Q(status="sending"),
-                name="step_send_due",
+                fields=["ask_again_at"],
+                condition=models.Q(ask_again_at__isnull=False, asked_again_at__isnull=True),
+                name="step_send_ask_again",
             ),
         ]
 

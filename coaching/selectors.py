@@ -92,7 +92,7 @@ def program_by_code(code: str) -> Program | None:
 
 def program_by_keyword(text: str) -> Program | None:
     word = (text or "").strip().strip(".!¡").lower()
-    if not word or len(word) > 40:
+    if not word or len(word) > 40 or any(ch.isspace() for ch in word):
         return None
     return (
         Program.objects.filter(status=Program.Status.ACTIVE, live_version__isnull=False)
@@ -179,12 +179,21 @@ def check_in_pending(contact: Contact, *, now: datetime) -> StepSend | None:
 def proactive_next_due() -> datetime | None:
     """The earliest moment something is due in this creator's schema (a step, a second ask of a
     check-in, a reminder): what the public wake-up table keeps for the scheduler."""
+    stale_after = timedelta(minutes=10)  # coaching.services.proactive.CLAIM_STALE: claims a crashed job left
+    stale = [
+        StepSend.objects.filter(status="sending").aggregate(at=Min("claimed_at"))["at"],
+        Reminder.objects.filter(status="sending").aggregate(at=Min("claimed_at"))["at"],
+    ]
     dates = [
-        StepSend.objects.filter(status__in=["pending", "sending"]).aggregate(at=Min("due_at"))["at"],
+        # Paused enrollments wait for their resume (which reschedules them), not for the scheduler.
+        StepSend.objects.filter(status="pending", enrollment__status=Enrollment.Status.ACTIVE).aggregate(
+            at=Min("due_at")
+        )["at"],
         StepSend.objects.filter(
             ask_again_at__isnull=False, asked_again_at__isnull=True, answered_at__isnull=True
         ).aggregate(at=Min("ask_again_at"))["at"],
-        Reminder.objects.filter(status__in=["pending", "sending"]).aggregate(at=Min("due_at"))["at"],
+        Reminder.objects.filter(status="pending").aggregate(at=Min("due_at"))["at"],
+        *(at + stale_after for at in stale if at is not None),
     ]
     dates = [d for d in dates if d is not None]
     return min(dates) if dates else None

@@ -27,6 +27,8 @@ LEAVE = {
     "deja el programa", "salgo del programa", "me salgo del programa",
 }  # fmt: skip
 ASKS_FOR_REMINDER = re.compile(r"\b(remind me|set a reminder|recuerdame|avisame|ponme un recordatorio)\b")
+# Cheap first look, so a message about something else costs no query (the readers decide).
+MENTIONS_REMINDERS = re.compile(r"\b(remind|reminders?|recuerd|recordatorios?|avis)")
 
 
 def _plain(text: str) -> str:
@@ -101,10 +103,12 @@ def read_check_in_answer(turn: Turn) -> None:
         return
     message, contact = turn.message, turn.message.conversation.contact
     language = _language(turn)
-    recorded = Measurement.objects.select_related("step_send__step", "step_send__enrollment").filter(message=message)
-    if (measurement := recorded.first()) is not None and measurement.step_send is not None:
-        _answer(turn, replies.check_in_confirmation(measurement, measurement.step_send, language))
-        return
+    if not turn.created:  # a resend of a message already read: the same confirmation, nothing recorded twice
+        recorded = Measurement.objects.select_related("step_send__step", "step_send__enrollment")
+        measurement = recorded.filter(message=message).first()
+        if measurement is not None and measurement.step_send is not None:
+            _answer(turn, replies.check_in_confirmation(measurement, measurement.step_send, language))
+            return
     send = check_in_pending(contact, now=clock.now())
     if send is None or send.sent_at is None or message.created_at < send.sent_at:
         return
@@ -134,6 +138,8 @@ def read_reminder_request(turn: Turn) -> None:
     if turn.answer is not None:
         return
     message, contact = turn.message, turn.message.conversation.contact
+    if not MENTIONS_REMINDERS.search(_plain(message.text)):
+        return
     language = _language(turn)
     zone = contact_timezone(contact)
     now = clock.now()
