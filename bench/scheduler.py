@@ -5,7 +5,7 @@ Every creator gets one published program and --enrollments active enrollments (a
 enrollment_create), and every StepSend is due at the same moment T; the clock (tenants.clock) is
 stopped at T and each creator's wake-up row says T. Then:
 
-(a) one tick, `proactive_tick.fn()` on the stub broker: its time and the proactive_run messages it
+(a) one tick, `proactive_tick_now()` on the stub broker: its time and the proactive_run messages it
     queued. The claim: each creator's `coaching.services.proactive._claim` (the query
     proactive_run_due uses, SELECT ... FOR UPDATE SKIP LOCKED, PROACTIVE_BATCH at a time, marking
     rows `sending`) in a loop until it claims nothing, creators one after another, nothing sent;
@@ -245,12 +245,12 @@ def reset(creators) -> None:
 def tick_once(expected: int) -> dict:
     import dramatiq
 
-    from coaching.tasks import proactive_tick
+    from coaching.tasks import proactive_tick_now
 
     broker = dramatiq.get_broker()
     broker.flush_all()
     started = time.perf_counter()
-    found = proactive_tick.fn()
+    found = proactive_tick_now()
     seconds = time.perf_counter() - started
     queued = sum(q.qsize() for name, q in broker.queues.items() if name.startswith("proactive"))
     broker.flush_all()

@@ -91,7 +91,11 @@ def program_join(request: HttpRequest, program_id: str) -> HttpResponse:
         raise Http404("No such program.")
     try:
         enrollment_create(
-            program=program, contact=contact, timezone=browser_zone(request.POST.get("timezone", "")), source="web"
+            program=program,
+            contact=contact,
+            timezone=browser_zone(request.POST.get("timezone", "")),
+            source="web",
+            outlet="app",
         )
     except EnrollmentExists:
         messages.info(request, _("You are already in %(program)s.") % {"program": program.name})

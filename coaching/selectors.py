@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Min, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from coaching.models import (
     CheckupQuestion,
@@ -62,9 +63,11 @@ def program_changes(program: Program) -> list[str]:
     if draft is None:
         return []
     if live is None:
+        steps, goals = draft.steps.count(), draft.goals.count()
         return [
-            _("First version: %(steps)d steps, %(goals)d goals.")
-            % {"steps": draft.steps.count(), "goals": draft.goals.count()}
+            ngettext("First version: %(steps)d step,", "First version: %(steps)d steps,", steps) % {"steps": steps}
+            + " "
+            + ngettext("%(goals)d goal.", "%(goals)d goals.", goals) % {"goals": goals}
         ]
 
     def shape(version: ProgramVersion) -> tuple[set[tuple], set[tuple]]:

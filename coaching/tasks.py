@@ -24,9 +24,14 @@ def proactive_run(creator: Creator) -> None:
 
 
 @dramatiq.actor(max_retries=0, queue_name="proactive", priority=PROACTIVE_PRIORITY)
-def proactive_tick() -> int:
-    """The scheduler's tick: one indexed read of the public wake-up table, one job per creator
-    with something due. Safe to run twice (the runs claim rows with SKIP LOCKED)."""
+def proactive_tick() -> None:
+    """The scheduler's tick (see proactive_tick_now)."""
+    proactive_tick_now()
+
+
+def proactive_tick_now() -> int:
+    """One indexed read of the public wake-up table, one job per creator with something due; how
+    many were woken. Safe to run twice (the runs claim rows with SKIP LOCKED)."""
     due = creators_due(now=clock.now())
     for _creator_id, schema_name in due:
         proactive_run.send(schema_name)

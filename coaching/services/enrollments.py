@@ -15,7 +15,7 @@ from analytics.models import Event
 from analytics.services import event_record
 from coaching.models import Enrollment, Program, ProgramStep, StepSend
 from coaching.selectors import contact_timezone, proactive_settings
-from conversations.models import Contact
+from conversations.models import Contact, Conversation
 from tenants import clock
 from tenants.services import creator_wake_up_at
 
@@ -76,12 +76,23 @@ def fit_to_sending_time(
     return local
 
 
+# Joining by one's own hand (the app's button, a deep link, a keyword): a "right away" step is an
+# answer to that, sent at once whatever the hour, like a reminder the person asked for.
+PERSON_SOURCES = ("web", "app", "telegram", "whatsapp")
+
+
+def answers_joining(step: ProgramStep, enrollment: Enrollment) -> bool:
+    return step.day == 0 and step.at is None and enrollment.source in PERSON_SOURCES
+
+
 def step_due_at(step: ProgramStep, *, enrollment: Enrollment, window: tuple[time, time]) -> datetime:
     """When a step goes out: its day counted from the enrollment day in the person's own timezone
     and its local time there (DST-correct); "right away" steps on day 0 go at once, on later days
     at the start of the sending window. A day-0 time already past goes at once."""
     zone = ZoneInfo(enrollment.timezone)
     joined = enrollment.enrolled_at.astimezone(zone)
+    if answers_joining(step, enrollment):
+        return joined
     day = joined.date() + timedelta(days=step.day)
     if step.at is None:
         local = joined if step.day == 0 else datetime.combine(day, window[0], tzinfo=zone)
@@ -110,6 +121,9 @@ def enrollment_create(
     existing = Enrollment.objects.filter(contact=contact, program=program, status__in=["active", "paused"]).first()
     if existing is not None:
         raise EnrollmentExists(existing)
+    if outlet in ("app", "web") and not contact.conversations.filter(outlet=outlet).exists():
+        # The browser outlets reach a person through a conversation there: joining from the app opens it.
+        Conversation.objects.create(contact=contact, outlet=outlet, language=contact.language or "en")
     now = clock.now()
     try:
         with transaction.atomic():

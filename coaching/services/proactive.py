@@ -20,7 +20,7 @@ from analytics.models import Event
 from analytics.services import EventSpec, event_record
 from coaching.models import Enrollment, ProgramStep, Reminder, StepSend
 from coaching.selectors import proactive_next_due, proactive_settings
-from coaching.services.enrollments import fit_to_sending_time, in_quiet_hours
+from coaching.services.enrollments import answers_joining, fit_to_sending_time, in_quiet_hours
 from conversations.models import Contact, Conversation, Message
 from conversations.services.delivery import Unreachable, message_send
 from tenants import clock
@@ -89,6 +89,8 @@ def _skip_reason(send: StepSend, now: datetime) -> tuple[str, datetime | None]:
         return "the person asked for no messages the coach starts", None
     if contact.crisis_at is not None:
         return "the person may be in crisis: the team looks after them", None
+    if answers_joining(send.step, enrollment) and now - enrollment.enrolled_at < timedelta(hours=1):
+        return "", None
     zone = ZoneInfo(enrollment.timezone)
     local_now, local_due = now.astimezone(zone), send.due_at.astimezone(zone)
     window = _sending_window()

@@ -12,7 +12,7 @@ from django_tenants.utils import tenant_context
 
 from coaching.models import Enrollment, Measurement, Reminder, StepSend
 from coaching.services.programs import goal_add, program_create, program_publish, step_add
-from coaching.tasks import proactive_tick
+from coaching.tasks import proactive_tick_now
 from conversations.models import Contact
 
 pytestmark = pytest.mark.django_db
@@ -80,11 +80,11 @@ def test_an_unreadable_answer_gets_one_clarifying_question_and_a_question_is_ans
         send = StepSend.objects.get(step__day=0)
         assert send.ask_again_at is not None, "the check-in is asked again later"
     clock.clock_advance(timedelta(hours=3))
-    proactive_tick.fn()
+    proactive_tick_now()
     jobs()
     assert telegram.sent_texts(CHAT)[-1] == "¿Cuántas horas dormiste anoche?"
     clock.clock_advance(timedelta(hours=3))
-    proactive_tick.fn()
+    proactive_tick_now()
     jobs()
     assert telegram.sent_texts(CHAT).count("¿Cuántas horas dormiste anoche?") == 2, "asked again once only"
 
@@ -106,12 +106,12 @@ def test_a_reminder_asked_for_in_spanish_is_confirmed_and_delivered_at_its_time(
         reminder = Reminder.objects.get()
         assert reminder.due_at == datetime(2026, 12, 8, 7, 30, tzinfo=MADRID).astimezone(UTC)
     clock.clock_set(datetime(2026, 12, 8, 7, 29, tzinfo=MADRID).astimezone(UTC))
-    proactive_tick.fn()
+    proactive_tick_now()
     jobs()
     assert not [text for text in telegram.sent_texts(CHAT) if text.startswith("⏰")], "not a minute early"
     clock.clock_set(datetime(2026, 12, 8, 7, 30, tzinfo=MADRID).astimezone(UTC))
-    proactive_tick.fn()
-    proactive_tick.fn()  # a second scheduler
+    proactive_tick_now()
+    proactive_tick_now()  # a second scheduler
     jobs()
     delivered = [text for text in telegram.sent_texts(CHAT) if text.startswith("⏰")]
     assert delivered == ["⏰ Recordatorio: pesarme"], delivered

@@ -15,7 +15,7 @@ from coaching.models import Enrollment, Measurement, Program, StepSend
 from coaching.selectors import enrollment_progress
 from coaching.services.enrollments import enrollment_create
 from coaching.services.programs import goal_add, program_create, program_publish, step_add
-from coaching.tasks import proactive_tick
+from coaching.tasks import proactive_tick_now
 from conversations.models import Message
 from conversations.services.turns import Turn, turn_run
 from tenants.models import CreatorWakeUp
@@ -35,7 +35,7 @@ def drive(clock, jobs):
 
     def at(moment: datetime) -> None:
         clock.clock_set(moment.astimezone(UTC))
-        proactive_tick.fn()
+        proactive_tick_now()
         jobs()
 
     return at
@@ -128,7 +128,7 @@ def test_the_scheduler_wakes_only_creators_with_something_due_and_two_ticks_send
     wake = CreatorWakeUp.objects.get()
     assert wake.creator_id == alpha.creator.pk and wake.due_at == local(1, 8).astimezone(UTC)
     clock.clock_set(local(1, 8).astimezone(UTC))
-    assert proactive_tick.fn() == 1 and proactive_tick.fn() == 1, "two schedulers both find alpha, not beta"
+    assert proactive_tick_now() == 1 and proactive_tick_now() == 1, "two schedulers both find alpha, not beta"
     jobs()
     with tenant_context(alpha.creator):
         assert len(coach_messages(conversation)) == 2, "the welcome and one check-in, not two"
@@ -233,3 +233,29 @@ def test_a_creator_never_sends_another_creators_steps(alpha, beta, clock, drive,
     with tenant_context(beta.creator):
         assert not Message.objects.exists()
     assert connection.schema_name == "public"
+
+
+def test_joining_by_ones_own_hand_late_at_night_gets_the_right_away_step_at_once_in_the_app(
+    alpha, clock, jobs, committed
+):
+    """The person pressed Join at 23:00: the right-away check-in answers that, in the app; the same
+    program started by the team at 23:00 waits for the sending window."""
+    from conversations.models import Contact
+
+    with tenant_context(alpha.creator):
+        program = sleep_program()
+        joined_by_hand = Contact.objects.create(email="night@example.org")
+        enrolled_by_team = ConversationFactory(outlet="app").contact
+        clock.clock_set(local(0, 23).astimezone(UTC))
+        with committed():
+            enrollment_create(
+                program=program, contact=joined_by_hand, timezone="Europe/Madrid", source="web", outlet="app"
+            )
+            enrollment_create(program=program, contact=enrolled_by_team, timezone="Europe/Madrid", source="hub")
+    jobs()
+    with tenant_context(alpha.creator):
+        app = joined_by_hand.conversations.get()
+        assert app.outlet == "app", "joining from the app opens the app conversation, not an email thread"
+        assert [text for _, text in coach_messages(app)] == ["Welcome! Two weeks of better sleep start now."]
+        team_send = StepSend.objects.get(enrollment__contact=enrolled_by_team, step__day=0)
+        assert team_send.status == "pending" and team_send.due_at == local(1, 8).astimezone(UTC)

@@ -88,10 +88,10 @@ def test_a_program_is_built_step_by_step_and_published(alpha):
     shown = api.get(url).json()
     assert [s["text"] for s in shown["steps"]] == ["Welcome!", SLEEP_CHECK_IN["text"]]
     assert [g["metric"] for g in shown["goals"]] == ["sleep_hours"]
-    assert shown["draft_changes"] == ["First version: 2 steps, 1 goals."]
+    assert shown["draft_changes"] == ["First version: 2 steps, 1 goal."]
 
     published = post(api, f"{url}/publish", status=200)
-    assert published == {"version": 1, "changes": ["First version: 2 steps, 1 goals."]}
+    assert published == {"version": 1, "changes": ["First version: 2 steps, 1 goal."]}
     live = api.get(url).json()
     assert live["status"] == "active" and live["version"] == 1 and live["draft_changes"] == []
     assert [p["id"] for p in api.get("/api/v1/programs?status=active").json()["results"]] == [program["id"]]

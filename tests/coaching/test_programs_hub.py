@@ -134,7 +134,7 @@ def test_a_coach_builds_a_program_through_the_hub_and_publishes_it(alpha):
     settings = {"name": "Sleep better", "description": "", "keyword": "dormir", "web_enrollment": "on"}
     assert hub.post(f"{base}settings/", settings).status_code == 302
     page = hub.get(base).content.decode()
-    assert "What publishing changes" in page and "First version: 3 steps, 1 goals." in page
+    assert "What publishing changes" in page and "First version: 3 steps, 1 goal." in page
     assert "sleep_hours at least 7.0 on 5 of 7 days" in page
     assert hub.post(f"{base}publish/").status_code == 302
     with tenant_context(alpha.creator):
