@@ -23,6 +23,7 @@ from coaching.selectors import (
     enrollment_progress,
     enrollments_list,
     measurements_for,
+    proactive_settings,
     program_changes,
     program_get,
     program_goal_get,
@@ -40,6 +41,7 @@ from coaching.services.enrollments import (
     enrollment_pause,
     enrollment_resume,
     enrollment_update,
+    sending_window_update,
 )
 from coaching.services.programs import (
     goal_add,
@@ -690,3 +692,28 @@ class ContactReminderCancelApi(APIView):
             raise ValidationError("Only a pending reminder can be cancelled.")
         reminder.refresh_from_db()
         return Response(ReminderOut(reminder).data)
+
+
+class SendingWindowSerializer(serializers.Serializer):
+    start = serializers.CharField(help_text='"HH:MM", in each person\'s own time. Default 08:00.')
+    end = serializers.CharField(help_text='"HH:MM", after the start. Default 21:00.')
+
+
+class SendingWindowApi(AnalystsRead, APIView):
+    """When the coach may write first (program steps, nudges), in each person's own time; reminders
+    a person asked for go at their time regardless."""
+
+    @extend_schema(responses=SendingWindowSerializer)
+    def get(self, request: Request) -> Response:
+        row = proactive_settings()
+        return Response({"start": f"{row.window_start:%H:%M}", "end": f"{row.window_end:%H:%M}"})
+
+    @extend_schema(request=SendingWindowSerializer, responses=SendingWindowSerializer)
+    def patch(self, request: Request) -> Response:
+        data = SendingWindowSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            row = sending_window_update(**data.validated_data)
+        except ValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
+        return Response({"start": f"{row.window_start:%H:%M}", "end": f"{row.window_end:%H:%M}"})

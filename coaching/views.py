@@ -26,6 +26,7 @@ from coaching.selectors import (
     checkup_questions_list,
     enrollment_get,
     enrollment_progress,
+    proactive_settings,
     program_changes,
     program_get,
     program_working_version,
@@ -38,6 +39,7 @@ from coaching.services.enrollments import (
     enrollment_leave,
     enrollment_pause,
     enrollment_resume,
+    sending_window_update,
 )
 from coaching.services.programs import (
     goal_add,
@@ -200,7 +202,7 @@ def programs(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Program created. Add its steps below."))
                 return redirect("hub-program", program_id=program.pk)
     rows = programs_list().annotate(people=Count("enrollments", filter=Q(enrollments__status__in=["active", "paused"])))
-    context = {"programs": rows, "form": form, "can_edit": can_edit}
+    context = {"programs": rows, "form": form, "can_edit": can_edit, "window": proactive_settings()}
     return render(request, "coaching/programs.html", context, status=400 if form.errors else 200)
 
 
@@ -491,3 +493,18 @@ def program_enrollment_action(request: HttpRequest, program_id: str, enrollment_
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("hub-program-enrollments", program_id=program.pk)
+
+
+@hub_view(Capability.VIEW_CONTENT)
+@require_POST
+def sending_window(request: HttpRequest) -> HttpResponse:
+    """The creator's sending window, set on the Programs page."""
+    if not request.membership.can(Capability.EDIT_CONTENT):  # type: ignore[attr-defined]
+        return render(request, "tenants/refused.html", {"message": _("Your role cannot edit programs.")}, status=403)
+    try:
+        sending_window_update(start=request.POST.get("start", ""), end=request.POST.get("end", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Sending window saved."))
+    return redirect("hub-programs")

@@ -115,6 +115,7 @@ api_v1 = [
         name="api-outlet-template",
     ),
     path("programs", coaching_api.ProgramsApi.as_view(), name="api-programs"),
+    path("sending-window", coaching_api.SendingWindowApi.as_view(), name="api-sending-window"),
     path("programs/<uuid:program_id>", coaching_api.ProgramApi.as_view(), name="api-program"),
     path("programs/<uuid:program_id>/steps", coaching_api.ProgramStepsApi.as_view(), name="api-program-steps"),
     path(
@@ -178,6 +179,7 @@ hub = [
     path("checkup/run/", coaching_views.run_checkup, name="hub-checkup-run"),
     path("checkup/questions/", coaching_views.add_checkup_question, name="hub-checkup-question-add"),
     path("programs/", coaching_views.programs, name="hub-programs"),
+    path("programs/window/", coaching_views.sending_window, name="hub-sending-window"),
     path("programs/<str:program_id>/", coaching_views.program_detail, name="hub-program"),
     path("programs/<str:program_id>/settings/", coaching_views.program_settings, name="hub-program-settings"),
     path("programs/<str:program_id>/steps/", coaching_views.program_step_add, name="hub-program-step-add"),

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from analytics.models import Event
 from analytics.services import event_record
-from coaching.models import Enrollment, Program, ProgramStep, StepSend
+from coaching.models import Enrollment, ProactiveSettings, Program, ProgramStep, StepSend
 from coaching.selectors import contact_timezone, proactive_settings
 from conversations.models import Contact, Conversation
 from tenants import clock
@@ -247,3 +247,20 @@ def enrollment_update(
         StepSend.objects.bulk_update(pending, ["due_at"])
         creator_wake_up_at(creator_id=connection.tenant.pk, due_at=min((s.due_at for s in pending), default=None))
     return enrollment
+
+
+def sending_window_update(*, start: str | time, end: str | time) -> ProactiveSettings:
+    """The creator's sending window, in each person's own time: scheduled steps go out only inside
+    it (a step due outside waits for it; one whose window passed is skipped with the reason)."""
+    from coaching.services.programs import time_parse
+
+    start_at, end_at = time_parse(start, field="start"), time_parse(end, field="end")
+    if start_at is None or end_at is None:
+        raise ValidationError({"start": _("Give both a start and an end.")})
+    if start_at >= end_at:
+        raise ValidationError({"end": _("The window must end after it starts, on the same day.")})
+    with transaction.atomic():
+        row = ProactiveSettings.objects.select_for_update().order_by("pk").first() or ProactiveSettings()
+        row.window_start, row.window_end, row.updated_at = start_at, end_at, clock.now()
+        row.save()
+    return row
