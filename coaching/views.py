@@ -495,12 +495,10 @@ def program_enrollment_action(request: HttpRequest, program_id: str, enrollment_
     return redirect("hub-program-enrollments", program_id=program.pk)
 
 
-@hub_view(Capability.VIEW_CONTENT)
+@hub_view(Capability.EDIT_CONTENT)
 @require_POST
 def sending_window(request: HttpRequest) -> HttpResponse:
     """The creator's sending window, set on the Programs page."""
-    if not request.membership.can(Capability.EDIT_CONTENT):  # type: ignore[attr-defined]
-        return render(request, "tenants/refused.html", {"message": _("Your role cannot edit programs.")}, status=403)
     try:
         sending_window_update(start=request.POST.get("start", ""), end=request.POST.get("end", ""))
     except ValidationError as exc:
