@@ -52,8 +52,6 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=2000, help="due steps sent by two threads at once in (b)")
     parser.add_argument("--many", type=int, default=1000, help="creators for the tick's cost in (c)")
     parser.add_argument("--ticks", type=int, default=20)
-    parser.add_argument("--pending-index", action="store_true",
-                        help="at the end, claim again on the proposed (pending-only) indexes")  # fmt: skip
     args = parser.parse_args()
     import secrets
 
@@ -184,10 +182,6 @@ def run(args) -> None:
     print(f"| the same claim as one UPDATE ... RETURNING per batch (candidate) | {', '.join(ms(s) for s in singles)} "
           f"| **{ms(statistics.median(singles))}** |")  # fmt: skip
     print(f"| two claim loops at once | {ms(two['seconds'])} | claimed twice {two['twice']} |")
-    if args.pending_index:
-        print(
-            "(--pending-index: the product's own indexes are now the proposed ones; the _claim row above runs on them)"
-        )
     print(f"\ntarget: all {total:,} claimed in under 10 s -> "
           f"{'met' if median_claim < 10 else 'NOT met'} ({ms(median_claim)})")  # fmt: skip
 
@@ -364,59 +358,6 @@ def claim_all_one_statement(creators) -> tuple[float, list, int]:
     return time.perf_counter() - started, claimed, batches
 
 
-PENDING_ONLY = """
-SELECT s.id FROM coaching_stepsend s JOIN coaching_enrollment e ON e.id = s.enrollment_id
-WHERE e.status = 'active' AND s.status = 'pending' AND s.due_at <= %(now)s
-ORDER BY s.due_at LIMIT %(batch)s FOR UPDATE OF s SKIP LOCKED"""
-STALE_ONLY = """
-SELECT s.id FROM coaching_stepsend s JOIN coaching_enrollment e ON e.id = s.enrollment_id
-WHERE e.status = 'active' AND s.status = 'sending' AND s.claimed_at < %(stale)s
-ORDER BY s.claimed_at LIMIT %(batch)s FOR UPDATE OF s SKIP LOCKED"""
-
-
-def pending_index(creators) -> None:
-    """The proposed indexes, by hand in the bench schemas: step_send_due on pending rows only, and
-    the claimed time of `sending` rows (for the stale ones)."""
-    from django.db import connection
-    from django_tenants.utils import tenant_context
-
-    for creator in creators:
-        with tenant_context(creator), connection.cursor() as cursor:
-            cursor.execute("DROP INDEX step_send_due")
-            cursor.execute("CREATE INDEX step_send_due ON coaching_stepsend (due_at) WHERE status = 'pending'")
-            cursor.execute("CREATE INDEX step_send_stale ON coaching_stepsend (claimed_at) WHERE status = 'sending'")
-            cursor.execute("ANALYZE coaching_stepsend")
-
-
-def claim_all_pending_index(creators) -> tuple[float, list, int]:
-    """The claim as two selects (pending by due_at, stale by claimed_at), each batch one transaction
-    marking the rows `sending`, as _claim does; on the proposed indexes."""
-    from django.conf import settings
-    from django.db import connection, transaction
-    from django_tenants.utils import tenant_context
-
-    from coaching.models import StepSend
-    from coaching.services.proactive import CLAIM_STALE
-
-    params = {"now": T, "stale": T - CLAIM_STALE, "batch": settings.PROACTIVE_BATCH}
-    claimed, batches = [], 0
-    started = time.perf_counter()
-    for creator in creators:
-        with tenant_context(creator):
-            while True:
-                with transaction.atomic(), connection.cursor() as cursor:
-                    cursor.execute(PENDING_ONLY, params)
-                    ids = [row[0] for row in cursor.fetchall()]
-                    cursor.execute(STALE_ONLY, params)
-                    ids += [row[0] for row in cursor.fetchall()]
-                    StepSend.objects.filter(pk__in=ids).update(status="sending", claimed_at=T)
-                batches += 1
-                if not ids:
-                    break
-                claimed.extend(ids)
-    return time.perf_counter() - started, claimed, batches
-
-
 def claim_all(creators) -> tuple[float, list, int]:
     claimed, batches = [], 0
     started = time.perf_counter()
@@ -430,16 +371,11 @@ def claim_all(creators) -> tuple[float, list, int]:
 def claim_query():
     """The select _claim runs for steps (coaching.services.proactive), at T."""
     from django.conf import settings
-    from django.db.models import Q
 
     from coaching.models import Enrollment, StepSend
-    from coaching.services.proactive import CLAIM_STALE
 
-    due = (
-        StepSend.objects.filter(enrollment__status=Enrollment.Status.ACTIVE)
-        .filter(Q(status="pending", due_at__lte=T) | Q(status="sending", claimed_at__lt=T - CLAIM_STALE))
-        .order_by("due_at")
-    )
+    due = StepSend.objects.filter(enrollment__status=Enrollment.Status.ACTIVE, status="pending", due_at__lte=T)
+    due = due.order_by("due_at")
     return due.select_for_update(skip_locked=True, of=("self",)).values_list("pk", flat=True)[
         : settings.PROACTIVE_BATCH
     ]

@@ -105,6 +105,11 @@ def program_by_keyword(text: str) -> Program | None:
     )
 
 
+def program_to_join(text: str, start_payload: str | None) -> Program | None:
+    """The program a message asks to join: a Telegram deep link's code, else a WhatsApp keyword."""
+    return program_by_code(start_payload) if start_payload else program_by_keyword(text)
+
+
 def enrollment_get(enrollment_id: Any) -> Enrollment | None:
     from conversations.selectors import parsed_uuid
 
@@ -179,10 +184,14 @@ def check_in_pending(contact: Contact, *, now: datetime) -> StepSend | None:
     )
 
 
+# A claim older than this was left by a crashed job: its rows are claimed again (the send's
+# idempotency key keeps that to one message).
+CLAIM_STALE = timedelta(minutes=10)
+
+
 def proactive_next_due() -> datetime | None:
     """The earliest moment something is due in this creator's schema (a step, a second ask of a
     check-in, a reminder): what the public wake-up table keeps for the scheduler."""
-    stale_after = timedelta(minutes=10)  # coaching.services.proactive.CLAIM_STALE: claims a crashed job left
     stale = [
         StepSend.objects.filter(status="sending").aggregate(at=Min("claimed_at"))["at"],
         Reminder.objects.filter(status="sending").aggregate(at=Min("claimed_at"))["at"],
@@ -196,7 +205,7 @@ def proactive_next_due() -> datetime | None:
             ask_again_at__isnull=False, asked_again_at__isnull=True, answered_at__isnull=True
         ).aggregate(at=Min("ask_again_at"))["at"],
         Reminder.objects.filter(status="pending").aggregate(at=Min("due_at"))["at"],
-        *(at + stale_after for at in stale if at is not None),
+        *(at + CLAIM_STALE for at in stale if at is not None),
     ]
     dates = [d for d in dates if d is not None]
     return min(dates) if dates else None

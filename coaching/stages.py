@@ -5,7 +5,6 @@ Thin: each reads the turn and calls coaching's services."""
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils import translation
@@ -13,9 +12,10 @@ from django.utils.translation import gettext as _
 
 from coaching.checkins import checkin_answer_read, looks_like_question
 from coaching.models import Measurement, Reminder
-from coaching.selectors import check_in_pending, contact_timezone, enrollments_open
+from coaching.selectors import check_in_pending, contact_timezone, enrollments_open, program_to_join
 from coaching.services import enrollments as enrolling
 from coaching.services import replies
+from conversations.acts import plain_words
 from conversations.services.turns import Turn
 from knowledge.answering import Answer
 from tenants import clock
@@ -31,12 +31,6 @@ ASKS_FOR_REMINDER = re.compile(r"\b(remind me|set a reminder|recuerdame|avisame|
 MENTIONS_REMINDERS = re.compile(r"\b(remind|reminders?|recuerd|recordatorios?|avis)")
 
 
-def _plain(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.casefold())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", text)).strip()
-
-
 def _language(turn: Turn) -> str:
     return turn.extra.get("language") or turn.message.conversation.language or "en"
 
@@ -49,12 +43,11 @@ def read_program_words(turn: Turn) -> None:
     """A Telegram deep link (/start <code>) or a WhatsApp keyword joins a program; "pause",
     "resume", "leave the program" (and Spanish) act on the person's programs."""
     from coaching.services.enrollments import EnrollmentExists
-    from coaching.services.replies import program_for_message
 
     contact = turn.message.conversation.contact
     language = _language(turn)
     payload = turn.extra.get("start_payload")
-    program = program_for_message(turn.text, payload) if turn.answer is None or payload else None
+    program = program_to_join(turn.text, payload) if turn.answer is None or payload else None
     if program is not None:
         with translation.override(language):
             try:
@@ -70,7 +63,7 @@ def read_program_words(turn: Turn) -> None:
         return
     if turn.answer is not None:
         return
-    words = _plain(turn.text)
+    words = plain_words(turn.text)
     if words not in PAUSE | RESUME | LEAVE:
         return
     wanted = ("active",) if words in PAUSE else ("paused",) if words in RESUME else ("active", "paused")
@@ -138,7 +131,7 @@ def read_reminder_request(turn: Turn) -> None:
     if turn.answer is not None:
         return
     message, contact = turn.message, turn.message.conversation.contact
-    if not MENTIONS_REMINDERS.search(_plain(message.text)):
+    if not MENTIONS_REMINDERS.search(plain_words(message.text)):
         return
     language = _language(turn)
     zone = contact_timezone(contact)
@@ -159,7 +152,7 @@ def read_reminder_request(turn: Turn) -> None:
             else:
                 chosen = pending if command.which is None else pending[command.which - 1 : command.which]
                 if command.which is None and len(pending) > 1:
-                    chosen = pending[-1:] if _plain(message.text).endswith(("last one", "ultimo")) else pending
+                    chosen = pending[-1:] if plain_words(message.text).endswith(("last one", "ultimo")) else pending
                 for reminder in chosen:
                     replies.reminder_cancel(reminder=reminder)
                 text = (
@@ -171,7 +164,7 @@ def read_reminder_request(turn: Turn) -> None:
         return
     request = reminder_request_read(message.text, now=now, timezone=zone, language=language)
     if request is None:
-        if ASKS_FOR_REMINDER.search(_plain(message.text)):
+        if ASKS_FOR_REMINDER.search(plain_words(message.text)):
             with translation.override(language):
                 _answer(turn, _("When should I remind you? For example: remind me tomorrow at 8 to walk."))
         return

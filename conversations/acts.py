@@ -16,7 +16,8 @@ ACTS = ("greeting", "thanks", "goodbye", "capabilities", "yes", "no", "not_under
 MAX_ACT_WORDS = 8
 
 
-def _plain(text: str) -> str:
+def plain_words(text: str) -> str:
+    """Casefolded, accents and punctuation gone: how short replies are compared with phrase lists."""
     text = unicodedata.normalize("NFKD", text.casefold())
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = re.sub(r"[^\w\s']", " ", text)  # punctuation and emoji go
@@ -90,7 +91,7 @@ def conversational_act(text: str) -> str | None:
     """The act a short message is, or None for anything to answer from the material. "yes" and
     "no" answer the coach's own question when it asked one (the caller knows); otherwise a bare
     "ok" or "sí" is an acknowledgement."""
-    plain = _plain(text)
+    plain = plain_words(text)
     if not plain:
         return None
     if HUMAN_ANYWHERE.search(plain):

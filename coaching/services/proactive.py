@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from analytics.models import Event
 from analytics.services import EventSpec, event_record
 from coaching.models import Enrollment, ProgramStep, Reminder, StepSend
-from coaching.selectors import proactive_next_due, proactive_settings
+from coaching.selectors import CLAIM_STALE, proactive_next_due, proactive_settings
 from coaching.services.enrollments import answers_joining, fit_to_sending_time, in_quiet_hours
 from conversations.models import Contact, Conversation, Message
 from conversations.services.delivery import Unreachable, message_send
@@ -27,7 +27,6 @@ from tenants import clock
 from tenants.services import creator_wake_up_reset
 
 logger = logging.getLogger(__name__)
-CLAIM_STALE = timedelta(minutes=10)
 
 
 def proactive_run_due(*, batch: int | None = None) -> dict[str, int]:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from analytics.models import Event
 from analytics.services import event_record
-from coaching.models import Enrollment, Measurement, Program, ProgramStep, Reminder, StepSend
+from coaching.models import Measurement, ProgramStep, Reminder, StepSend
 from coaching.selectors import goal_progress, streak
 from conversations.models import Contact, Conversation, Message
 from tenants import clock
@@ -137,15 +137,3 @@ def reminder_cancel(*, reminder: Reminder) -> bool:
         if done:
             event_record(Event.Kind.REMINDER_CANCELLED, contact_id=reminder.contact_id, subject_id=reminder.pk)
     return bool(done)
-
-
-def program_for_message(text: str, start_payload: str | None) -> Program | None:
-    from coaching.selectors import program_by_code, program_by_keyword
-
-    if start_payload:
-        return program_by_code(start_payload)
-    return program_by_keyword(text)
-
-
-def enrollments_for_command(contact: Contact, statuses: tuple[str, ...]) -> list[Enrollment]:
-    return list(Enrollment.objects.filter(contact=contact, status__in=statuses).select_related("program"))
