@@ -52,6 +52,15 @@ class Event(models.Model):
         REMINDER_SET = "reminder_set", _("Reminder set")
         REMINDER_SENT = "reminder_sent", _("Reminder sent")
         REMINDER_CANCELLED = "reminder_cancelled", _("Reminder cancelled")
+        RULE_FIRED = "rule_fired", _("Rule fired")
+        RULE_ACTED = "rule_acted", _("Rule acted (team told or person moved)")
+        NUDGE_SENT = "nudge_sent", _("Nudge sent")
+        NUDGE_HELD_BACK = "nudge_held_back", _("Nudge held back (comparison group)")
+        NUDGE_SKIPPED = "nudge_skipped", _("Nudge skipped")
+        NUDGE_CANCELLED = "nudge_cancelled", _("Nudge cancelled: the person wrote first")
+        NUDGE_APPROVED = "nudge_approved", _("Nudge approved")
+        NUDGE_REJECTED = "nudge_rejected", _("Nudge rejected")
+        NUDGE_EXPIRED = "nudge_expired", _("Nudge expired without approval")
 
     class Author(models.TextChoices):
         # Mirrors conversations' Message.Author without importing it (analytics sits below it).

@@ -315,7 +315,123 @@ class ProactiveSettings(models.Model):
 
     window_start = models.TimeField(default=time(8, 0))
     window_end = models.TimeField(default=time(21, 0))
+    # Messages the coach starts per person per day (program steps and nudges; reminders the person
+    # asked for do not count). Rules stop at it; program steps are what the person joined for.
+    daily_cap = models.PositiveSmallIntegerField(default=2, validators=[MinValueValidator(1), MaxValueValidator(20)])
+    # How long a message waiting for the team's approval may wait before it expires.
+    approval_hours = models.PositiveSmallIntegerField(
+        default=24, validators=[MinValueValidator(1), MaxValueValidator(168)]
+    )
     updated_at = models.DateTimeField(default=clock.now)
 
     def __str__(self) -> str:
         return f"{self.window_start:%H:%M}–{self.window_end:%H:%M}"
+
+
+class Rule(models.Model):
+    """The coach reacting to what people do: a trigger (silence, a missed check-in, a metric, a goal
+    at risk, a streak, a due step), whom it targets and what it does. A share of its firings is held
+    back at random, so the creator can see whether the nudge changes anything."""
+
+    class Trigger(models.TextChoices):
+        NO_REPLY = "no_reply", _("No reply for some days")
+        CHECK_IN_MISSED = "check_in_missed", _("A check-in was not answered")
+        METRIC_BELOW = "metric_below", _("A measurement below a threshold")
+        METRIC_ABOVE = "metric_above", _("A measurement above a threshold")
+        METRIC_FALLING = "metric_falling", _("A measurement falling several times in a row")
+        GOAL_AT_RISK = "goal_at_risk", _("A goal at risk")
+        STREAK_REACHED = "streak_reached", _("A streak reached")
+        STEP_DUE = "step_due", _("A program step due")
+
+    class Action(models.TextChoices):
+        AI_MESSAGE = "ai_message", _("A message the coach writes")
+        FIXED_MESSAGE = "fixed_message", _("A fixed message")
+        NOTIFY_TEAM = "notify_team", _("Tell the team")
+        MOVE_TO_STEP = "move_to_step", _("Move the person to a step")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=120)
+    enabled = models.BooleanField(default=True)
+    trigger = models.CharField(max_length=20, choices=Trigger.choices)
+    # Days of silence, or how many measurements in a row, or the streak's length.
+    days = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(365)])
+    metric = models.SlugField(max_length=60, blank=True)
+    threshold = models.FloatField(null=True, blank=True)
+    program = models.ForeignKey(Program, null=True, blank=True, on_delete=models.CASCADE, related_name="rules")
+    tags = models.JSONField(default=list, blank=True)
+    action = models.CharField(max_length=20, choices=Action.choices, default=Action.AI_MESSAGE)
+    message = models.TextField(max_length=2000, blank=True)
+    # The step's position in the program's live version (move_to_step), kept across versions.
+    step_position = models.PositiveIntegerField(null=True, blank=True)
+    holdout_percent = models.PositiveSmallIntegerField(default=10, validators=[MaxValueValidator(90)])
+    needs_approval = models.BooleanField(default=False)
+    # The metric the effect page compares besides replies (optional).
+    target_metric = models.SlugField(max_length=60, blank=True)
+    # A WhatsApp template for people whose 24-hour window is closed ({{1}} receives the message).
+    whatsapp_template = models.CharField(max_length=100, blank=True)
+    whatsapp_template_language = models.CharField(max_length=10, blank=True)
+    evaluated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+    updated_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def writes_message(self) -> bool:
+        return self.action in (self.Action.AI_MESSAGE, self.Action.FIXED_MESSAGE)
+
+
+class RuleDecision(models.Model):
+    """One firing of a rule for one person and what became of it. The trigger's key makes a firing
+    unique, so a trigger fires once however often the engine looks; held-back firings keep the same
+    context as sent ones, which is what makes the rule's effect measurable."""
+
+    class Outcome(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        AWAITING_APPROVAL = "awaiting", _("Awaiting approval")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        HELD_BACK = "held_back", _("Held back (comparison group)")
+        SKIPPED = "skipped", _("Skipped")
+        CANCELLED = "cancelled", _("Cancelled: the person wrote first")
+        EXPIRED = "expired", _("Expired without approval")
+        REJECTED = "rejected", _("Rejected")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="decisions")
+    contact = models.ForeignKey("conversations.Contact", on_delete=models.CASCADE, related_name="rule_decisions")
+    trigger_key = models.CharField(max_length=120)
+    # Codes and numbers only (days silent, the value, the goal), never the person's words.
+    context = models.JSONField(default=dict, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    reason = models.CharField(max_length=40, blank=True)
+    text = models.TextField(max_length=4000, blank=True)
+    citations = models.JSONField(default=list, blank=True)
+    fired_at = models.DateTimeField()
+    # When it goes (or, held back, would have gone): the effect counts replies from here.
+    due_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.CharField(max_length=254, blank=True)
+    message = models.ForeignKey(
+        "conversations.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-fired_at"]
+        constraints = [models.UniqueConstraint(fields=["rule", "contact", "trigger_key"], name="rule_fires_once")]
+        indexes = [
+            models.Index(fields=["due_at"], condition=models.Q(outcome="scheduled"), name="rule_decision_due"),
+            models.Index(fields=["claimed_at"], condition=models.Q(outcome="sending"), name="rule_decision_stale"),
+            models.Index(fields=["expires_at"], condition=models.Q(outcome="awaiting"), name="rule_decision_expiry"),
+            models.Index(fields=["contact", "-fired_at"], name="rule_decision_by_contact"),
+            models.Index(fields=["rule", "-fired_at"], name="rule_decision_by_rule"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} {self.outcome} for {self.contact_id}"

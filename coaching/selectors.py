@@ -206,9 +206,28 @@ def proactive_next_due() -> datetime | None:
         ).aggregate(at=Min("ask_again_at"))["at"],
         Reminder.objects.filter(status="pending").aggregate(at=Min("due_at"))["at"],
         *(at + CLAIM_STALE for at in stale if at is not None),
+        *_rules_next_due(),
     ]
     dates = [d for d in dates if d is not None]
     return min(dates) if dates else None
+
+
+def _rules_next_due() -> list[datetime | None]:
+    from coaching.models import Rule, RuleDecision
+
+    every = timedelta(minutes=settings.RULES_EVALUATE_MINUTES)
+    enabled = Rule.objects.filter(enabled=True)
+    never = enabled.filter(evaluated_at__isnull=True).aggregate(at=Min("created_at"))["at"]
+    looked = enabled.aggregate(at=Min("evaluated_at"))["at"]
+    decisions = RuleDecision.objects
+    sending = decisions.filter(outcome="sending").aggregate(at=Min("claimed_at"))["at"]
+    return [
+        never,
+        looked + every if looked else None,
+        decisions.filter(outcome="scheduled").aggregate(at=Min("due_at"))["at"],
+        decisions.filter(outcome="awaiting").aggregate(at=Min("expires_at"))["at"],
+        sending + CLAIM_STALE if sending else None,
+    ]
 
 
 def measurements_for(contact: Contact) -> QuerySet[Measurement]:

@@ -39,6 +39,14 @@ def _answer(turn: Turn, text: str, backend: str = "coaching") -> None:
     turn.answer = Answer(text, [], _language(turn), grounded=False, backend=backend)
 
 
+def cancel_waiting_nudges(turn: Turn) -> None:
+    """The person wrote first: the nudges a rule was about to send them are not needed any more."""
+    from coaching.services.rules import nudges_cancel_on_reply
+
+    if turn.created and turn.contact is not None:
+        nudges_cancel_on_reply(contact=turn.contact, now=clock.now())
+
+
 def read_program_words(turn: Turn) -> None:
     """A Telegram deep link (/start <code>) or a WhatsApp keyword joins a program; "pause",
     "resume", "leave the program" (and Spanish) act on the person's programs."""

@@ -597,6 +597,8 @@ TELEGRAM_CHAT_INTERVAL_SECONDS = env_float("TELEGRAM_CHAT_INTERVAL_SECONDS", 1.0
 SCHEDULER_TICK_SECONDS = env_int("SCHEDULER_TICK_SECONDS", 60)
 PROACTIVE_BATCH = env_int("PROACTIVE_BATCH", 200)
 CHECK_IN_ANSWER_HOURS = env_int("CHECK_IN_ANSWER_HOURS", 20)
+# How often each creator's rules look for new firings (silence, missed check-ins, goals at risk).
+RULES_EVALUATE_MINUTES = env_int("RULES_EVALUATE_MINUTES", 15)
 CHECK_IN_ASK_AGAIN_MINUTES = env_int("CHECK_IN_ASK_AGAIN_MINUTES", 120)
 
 CONVERSATION_TURN_STAGES = [
@@ -607,6 +609,7 @@ CONVERSATION_TURN_STAGES = [
     "conversations.services.turns.drop_duplicate",
     "conversations.services.turns.check_consent",
     "conversations.services.turns.store_message",
+    "coaching.stages.cancel_waiting_nudges",
     "conversations.services.turns.settle_language",
     "conversations.services.safety.check_safety",
     "conversations.services.turns.check_takeover",

@@ -537,6 +537,7 @@ class TeamNotification(models.Model):
         HUMAN_REQUESTED = "human_requested", "A person asked for a human"
         DELIVERY_FAILED = "delivery_failed", "A message could not be delivered"
         APPROVAL = "approval", "A message waits for approval"
+        RULE = "rule", "A rule asks the team to look at someone"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # A user of the public schema (no cross-schema foreign key), like Conversation.handler_user_id.

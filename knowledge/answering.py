@@ -336,3 +336,41 @@ def _ollama_chat(base_url: str, model: str, max_tokens: int, timeout: float) -> 
         num_predict=max_tokens,
         client_kwargs={"timeout": timeout},
     )
+
+
+def write_message(brief: str, topic: str, *, voice: Voice, language: str, person: Person | None = None) -> Answer:
+    """A message the coach starts (a nudge), grounded in what the material says about `topic`.
+
+    With Ollama it is written from `brief` (what happened, in the caller's words) in the coach's
+    voice; embedded, it is the sentence of the material that best fits `topic`, quoted with its
+    source, for the caller to put after its own opening line. An empty text when the material has
+    nothing on the topic or Ollama fails: the caller's opening line then goes alone."""
+    if language not in PHRASES:
+        language = "en"
+    policy = answer_policy()
+    hits = [
+        hit
+        for hit in knowledge_search(query=topic, k=6, language=language)
+        if max(hit["score"], hit.get("gloss_score", 0.0)) >= policy.min_source_score
+    ]
+    hits = sources_as_data(hits)
+    if not hits:
+        return Answer("", [], language, grounded=False, backend="none")
+    if not settings.OLLAMA_BASE_URL:
+        return compose_from_sources(topic, hits, language, None)
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    prompt = system_prompt(voice, language, "", person) + (
+        "\n\nYou write first, unasked: two or three warm sentences, one concrete suggestion from the "
+        "sources, no greeting formula longer than a word."
+    )
+    request = f"<sources>\n{sources_block(hits[:3])}\n</sources>\n\nWrite the message. What happened: {brief}"
+    try:
+        reply = ollama_chat(policy.ollama_model or settings.OLLAMA_MODEL).invoke(
+            [SystemMessage(prompt), HumanMessage(request)]
+        )
+    except Exception as exc:  # a failed LLM leaves the caller's own opening line
+        logger.warning("ollama failed writing a message (%s: %s)", type(exc).__name__, exc)
+        return Answer("", [], language, grounded=False, backend="fallback", incomplete=True)
+    text = str(reply.content).strip()
+    return Answer(text, [citation_for(hit) for hit in hits[:3]], language, grounded=bool(text), backend="ollama")

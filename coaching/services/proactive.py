@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -45,8 +45,26 @@ def proactive_run_due(*, batch: int | None = None) -> dict[str, int]:
     for reminder_id in reminder_ids:
         counts["reminders"] += reminder_deliver(reminder_id=reminder_id, now=now)
     counts["more"] = int(max(len(step_ids), len(again_ids), len(reminder_ids)) >= batch)
+    counts["more"] |= _rules_run(now, batch, counts)
     creator_wake_up_reset(creator_id=connection.tenant.pk, next_due=proactive_next_due)
     return counts
+
+
+def _rules_run(now: datetime, batch: int, counts: dict[str, int]) -> int:
+    """Rules looked at every RULES_EVALUATE_MINUTES (their triggers are states, not events), then
+    their due decisions carried out. 1 when work is left for another job."""
+    from coaching.models import Rule
+    from coaching.services.rules import rule_decisions_run, rules_evaluate
+
+    every = timedelta(minutes=settings.RULES_EVALUATE_MINUTES)
+    more = 0
+    looking = Q(evaluated_at__isnull=True) | Q(evaluated_at__lte=now - every)
+    if Rule.objects.filter(enabled=True).filter(looking).exists():
+        evaluated = rules_evaluate(now=now, batch=batch)
+        counts["fired"], more = evaluated["fired"], evaluated["more"]
+    decided = rule_decisions_run(now=now, batch=batch)
+    counts["nudges"] = decided["sent"]
+    return more | decided["more"]
 
 
 def _claim(rows: QuerySet, now: datetime, batch: int) -> list[uuid.UUID]:

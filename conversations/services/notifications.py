@@ -29,8 +29,11 @@ def _creator() -> Creator:
     return Creator.objects.get(schema_name=connection.schema_name)
 
 
-def team_notify(*, kind: str, contact: Contact | None = None, conversation: Conversation | None = None) -> int:
-    """A notification for each member who answers conversations; emails after commit. Returns how many."""
+def team_notify(
+    *, kind: str, contact: Contact | None = None, conversation: Conversation | None = None, path: str = ""
+) -> int:
+    """A notification for each member who answers conversations; emails after commit. Returns how many.
+    `path` is the hub page the email and push open (by default the conversation, else the bell)."""
     creator = _creator()
     members = [
         m
@@ -40,7 +43,8 @@ def team_notify(*, kind: str, contact: Contact | None = None, conversation: Conv
     TeamNotification.objects.bulk_create(
         [TeamNotification(user_id=m.user_id, kind=kind, contact=contact, conversation=conversation) for m in members]
     )
-    path = f"/hub/inbox/{conversation.pk}/" if conversation is not None else "/hub/notifications/"
+    if not path:
+        path = f"/hub/inbox/{conversation.pk}/" if conversation is not None else "/hub/notifications/"
     link = creator.public_url(path)
     addresses = [(m.user.email, creator.language or settings.LANGUAGE_CODE) for m in members if m.user.email]
     transaction.on_commit(lambda: _email(kind, addresses, link, creator.name))
@@ -83,6 +87,7 @@ def TEAM_NOTIFICATION_SUBJECTS() -> list[tuple[str, str]]:
         (TeamNotification.Kind.HUMAN_REQUESTED, _("A person asked to talk to someone from the team")),
         (TeamNotification.Kind.DELIVERY_FAILED, _("A message could not be delivered")),
         (TeamNotification.Kind.APPROVAL, _("A message waits for your approval")),
+        (TeamNotification.Kind.RULE, _("A rule asks you to look at someone")),
     ]
 
 

@@ -1,0 +1,211 @@
+"""Reads about rules: what a rule would do over the next days (the dry run) and what it did (its
+decisions and its measured effect: replies within 48 hours, sent against held back)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from statistics import mean, variance
+from typing import Any
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from coaching.models import Measurement, Rule, RuleDecision
+from coaching.triggers import rule_firings
+from conversations.models import Contact, Message
+
+REPLY_WINDOW = timedelta(hours=48)
+METRIC_WINDOW = timedelta(days=7)
+# Fewer firings than this in either arm and the page says there is not enough data yet.
+MIN_PER_ARM = 20
+Z_95 = 1.959964
+
+
+def rule_decisions(rule: Rule) -> QuerySet[RuleDecision]:
+    return RuleDecision.objects.filter(rule=rule).select_related("contact").order_by("-fired_at")
+
+
+def contact_decisions(contact: Contact) -> QuerySet[RuleDecision]:
+    return RuleDecision.objects.filter(contact=contact).select_related("rule").order_by("-fired_at")
+
+
+def approvals_waiting() -> QuerySet[RuleDecision]:
+    waiting = RuleDecision.objects.filter(outcome=RuleDecision.Outcome.AWAITING_APPROVAL)
+    return waiting.select_related("rule", "contact").order_by("expires_at")
+
+
+@dataclass(frozen=True)
+class Arm:
+    firings: int
+    replied: int
+    metric_values: tuple[float, ...]
+
+    @property
+    def reply_rate(self) -> float | None:
+        return self.replied / self.firings if self.firings else None
+
+
+@dataclass(frozen=True)
+class Effect:
+    sent: Arm
+    held_back: Arm
+    waiting: int  # firings less than 48 hours old, not counted yet
+    enough: bool
+    difference: float | None  # reply rate, sent minus held back
+    low: float | None
+    high: float | None
+    metric: str
+    metric_difference: float | None
+    metric_low: float | None
+    metric_high: float | None
+
+    def as_dict(self) -> dict[str, Any]:
+        def arm(a: Arm) -> dict[str, Any]:
+            return {
+                "firings": a.firings,
+                "replied": a.replied,
+                "reply_rate": a.reply_rate,
+                "metric_mean": mean(a.metric_values) if a.metric_values else None,
+                "metric_count": len(a.metric_values),
+            }
+
+        return {
+            "sent": arm(self.sent),
+            "held_back": arm(self.held_back),
+            "waiting": self.waiting,
+            "enough_data": self.enough,
+            "minimum_per_group": MIN_PER_ARM,
+            "reply_within_48h": {"difference": self.difference, "ci95": [self.low, self.high]},
+            "metric": self.metric,
+            "metric_change": {"difference": self.metric_difference, "ci95": [self.metric_low, self.metric_high]},
+        }
+
+
+def rule_effect(rule: Rule, *, now: datetime) -> Effect:
+    """Reply within 48 hours of the moment a nudge went (or, held back, would have gone), for each
+    arm, with the difference and its 95% interval (normal approximation, unpooled); and the mean
+    of the rule's target metric's first value in the 7 days after, likewise (Welch)."""
+    replied = Message.objects.filter(
+        conversation__contact=OuterRef("contact_id"),
+        author=Message.Author.USER,
+        created_at__gt=OuterRef("due_at"),
+        created_at__lte=OuterRef("due_at") + REPLY_WINDOW,
+    )
+    rows = (
+        RuleDecision.objects.filter(
+            rule=rule, outcome__in=[RuleDecision.Outcome.SENT, RuleDecision.Outcome.HELD_BACK], due_at__lte=now
+        )
+        .annotate(replied=Exists(replied))
+        .values("outcome", "replied", "due_at", "contact_id")
+    )
+    arms: dict[str, list[tuple[bool, float | None]]] = {"sent": [], "held_back": []}
+    waiting = 0
+    for row in rows:
+        if not row["replied"] and row["due_at"] > now - REPLY_WINDOW:
+            waiting += 1  # no reply yet, but one may still come: not counted either way
+            continue
+        value = _first_metric(rule.target_metric, row["contact_id"], row["due_at"], now) if rule.target_metric else None
+        arms[row["outcome"]].append((row["replied"], value))
+    sent, held = (_arm(arms["sent"]), _arm(arms["held_back"]))
+    enough = sent.firings >= MIN_PER_ARM and held.firings >= MIN_PER_ARM
+    difference = low = high = None
+    if sent.firings and held.firings:
+        p1, p0 = sent.reply_rate or 0.0, held.reply_rate or 0.0
+        difference = p1 - p0
+        spread = Z_95 * math.sqrt(p1 * (1 - p1) / sent.firings + p0 * (1 - p0) / held.firings)
+        low, high = difference - spread, difference + spread
+    m_diff = m_low = m_high = None
+    if len(sent.metric_values) >= 2 and len(held.metric_values) >= 2:
+        m_diff = mean(sent.metric_values) - mean(held.metric_values)
+        spread = Z_95 * math.sqrt(
+            variance(sent.metric_values) / len(sent.metric_values)
+            + variance(held.metric_values) / len(held.metric_values)
+        )
+        m_low, m_high = m_diff - spread, m_diff + spread
+    return Effect(sent, held, waiting, enough, difference, low, high, rule.target_metric, m_diff, m_low, m_high)
+
+
+def _arm(items: list[tuple[bool, float | None]]) -> Arm:
+    values = tuple(value for _replied, value in items if value is not None)
+    return Arm(len(items), sum(1 for replied, _value in items if replied), values)
+
+
+def _first_metric(metric: str, contact_id: Any, after: datetime, now: datetime) -> float | None:
+    row = (
+        Measurement.objects.filter(
+            contact_id=contact_id, metric=metric, recorded_at__gt=after, recorded_at__lte=min(after + METRIC_WINDOW, now)
+        )
+        .order_by("recorded_at")
+        .values_list("value", flat=True)
+        .first()
+    )
+    return row
+
+
+def rule_preview(rule: Rule, *, now: datetime, days: int = 7) -> list[dict[str, Any]]:
+    """What the engine would do over the next `days` if nobody wrote, measured or joined: each
+    firing not decided yet, with when it would go (or why it would not). The holdout is random:
+    the share it would hold back is the rule's, which of these is not known in advance."""
+    from coaching.services.rules import planned_time, proactive_sent_today
+    from coaching.selectors import proactive_settings
+
+    firings = rule_firings(rule, now=now, until=now + timedelta(days=days))
+    decided = set(
+        RuleDecision.objects.filter(rule=rule, contact_id__in={f.contact.pk for f in firings}).values_list(
+            "contact_id", "trigger_key"
+        )
+    )
+    cap = proactive_settings().daily_cap
+    per_day: dict[tuple[Any, Any], int] = {}
+    rows = []
+    for firing in firings:
+        if (firing.contact.pk, firing.key) in decided:
+            continue
+        contact = firing.contact
+        at = planned_time(contact, max(firing.fires_at, now))
+        outcome, reason = "would_send", ""
+        if rule.writes_message and contact.opted_out_at is not None:
+            outcome, reason = "would_skip", "opted_out"
+        elif rule.writes_message and contact.crisis_at is not None:
+            outcome, reason = "would_skip", "crisis"
+        elif rule.writes_message:
+            day_key = (contact.pk, at.date())
+            already = per_day.get(day_key)
+            if already is None:
+                already = proactive_sent_today(contact, now=at) if at.date() == now.date() else 0
+            if already >= cap:
+                outcome, reason = "would_skip", "daily_cap"
+            per_day[day_key] = already + (outcome == "would_send")
+        rows.append(
+            {
+                "contact": contact,
+                "trigger_key": firing.key,
+                "fires_at": firing.fires_at,
+                "at": at,
+                "outcome": outcome,
+                "reason": reason,
+                "context": firing.context,
+                "needs_approval": rule.needs_approval and rule.writes_message,
+            }
+        )
+    return sorted(rows, key=lambda row: (row["at"], str(row["contact"].pk)))
+
+
+def reason_label(code: str) -> str:
+    """A decision's reason code in words, in the active language."""
+    from django.utils.translation import gettext as _
+
+    return {
+        "holdout": _("Held back at random to measure the rule's effect"),
+        "opted_out": _("The person asked for no messages the coach starts"),
+        "crisis": _("The person may be in crisis: the team looks after them"),
+        "daily_cap": _("The person already had the day's messages from the coach"),
+        "wrote_first": _("The person wrote first"),
+        "unreachable": _("No outlet could reach the person"),
+        "rule_disabled": _("The rule was turned off"),
+        "not_approved_in_time": _("Nobody approved it in time"),
+        "approved": _("Approved"),
+        "approved_edited": _("Approved with changes"),
+        "rejected": _("Rejected by the team"),
+    }.get(code, code)

@@ -1,0 +1,528 @@
+"""Rules: the coach reacting to what people do, and measuring whether it helps.
+
+A rule's firings (coaching.triggers) become decisions: held back at random (the comparison group),
+skipped (opted out, in crisis), waiting for the team's approval, or scheduled inside the person's
+sending time. Scheduled ones are claimed like program steps (SKIP LOCKED, an idempotency key per
+decision) and checked once more before they go: the person wrote first (cancelled), the day's cap
+reached, quiet hours. Every decision is a row and an event, so the rule's page can show what
+happened to whom and the effect of sending against holding back."""
+
+from __future__ import annotations
+
+import logging
+import random
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from analytics.models import Event
+from analytics.services import EventSpec, event_record
+from coaching.models import Enrollment, Rule, RuleDecision, StepSend
+from coaching.selectors import CLAIM_STALE, contact_timezone, proactive_settings
+from coaching.services.enrollments import fit_to_sending_time
+from coaching.triggers import Firing, last_written_at, rule_firings
+from conversations.models import Contact, Conversation, Message, TeamNotification
+from conversations.services.delivery import Unreachable, message_send
+from tenants import clock
+from tenants.services import creator_wake_up_at
+
+logger = logging.getLogger(__name__)
+
+# Replaced in tests that need a known sequence; production draws from the system's randomness.
+holdout_random = random.SystemRandom()
+
+RULE_FIELDS = (
+    "name",
+    "enabled",
+    "trigger",
+    "days",
+    "metric",
+    "threshold",
+    "program",
+    "tags",
+    "action",
+    "message",
+    "step_position",
+    "holdout_percent",
+    "needs_approval",
+    "target_metric",
+    "whatsapp_template",
+    "whatsapp_template_language",
+)
+NEEDS_DAYS = {Rule.Trigger.NO_REPLY, Rule.Trigger.STREAK_REACHED}
+NEEDS_METRIC = {
+    Rule.Trigger.METRIC_BELOW, Rule.Trigger.METRIC_ABOVE, Rule.Trigger.METRIC_FALLING, Rule.Trigger.STREAK_REACHED,
+}  # fmt: skip
+
+
+def _checked(rule: Rule) -> Rule:
+    errors: dict[str, str] = {}
+    if rule.trigger in NEEDS_DAYS and not rule.days:
+        errors["days"] = _("Say how many days.")
+    if rule.trigger in NEEDS_METRIC and not rule.metric:
+        errors["metric"] = _("Name the measurement (as the program's check-ins record it).")
+    if rule.trigger in (Rule.Trigger.METRIC_BELOW, Rule.Trigger.METRIC_ABOVE) and rule.threshold is None:
+        errors["threshold"] = _("Give the threshold.")
+    if rule.trigger == Rule.Trigger.STEP_DUE and not rule.program_id:
+        errors["program"] = _("Choose the program whose steps fire this rule.")
+    if rule.action == Rule.Action.FIXED_MESSAGE and not rule.message.strip():
+        errors["message"] = _("Write the message.")
+    if rule.action == Rule.Action.MOVE_TO_STEP and (not rule.program_id or rule.step_position is None):
+        errors["step_position"] = _("Choose the program and the step to move people to.")
+    if not isinstance(rule.tags, list) or not all(isinstance(tag, str) for tag in rule.tags):
+        errors["tags"] = _("Tags are a list of words.")
+    if errors:
+        raise ValidationError(errors)
+    rule.tags = sorted({tag.strip()[:40] for tag in rule.tags if tag.strip()})[:20]
+    rule.full_clean()
+    return rule
+
+
+def rule_create(**fields: Any) -> Rule:
+    rule = _checked(Rule(**{name: value for name, value in fields.items() if name in RULE_FIELDS}))
+    now = clock.now()
+    rule.created_at = rule.updated_at = now
+    with transaction.atomic():
+        rule.save()
+        creator_wake_up_at(creator_id=connection.tenant.pk, due_at=now)
+    return rule
+
+
+def rule_update(*, rule: Rule, **fields: Any) -> Rule:
+    for name, value in fields.items():
+        if name in RULE_FIELDS:
+            setattr(rule, name, value)
+    _checked(rule)
+    rule.updated_at = clock.now()
+    with transaction.atomic():
+        rule.save()
+        if rule.enabled:
+            creator_wake_up_at(creator_id=connection.tenant.pk, due_at=rule.updated_at)
+    return rule
+
+
+def rule_delete(*, rule: Rule) -> None:
+    """Its decisions go with it (the events stay, as numbers)."""
+    rule.delete()
+
+
+# --- Firing ---------------------------------------------------------------------------------------
+
+
+def _exclusion(contact: Contact) -> str:
+    if contact.opted_out_at is not None:
+        return "opted_out"
+    if contact.crisis_at is not None:
+        return "crisis"
+    return ""
+
+
+def planned_time(contact: Contact, at: datetime) -> datetime:
+    """The first moment at or after `at` inside the creator's sending window and the person's
+    waking hours, in their own timezone (DST-correct)."""
+    enrollment = Enrollment.objects.filter(contact=contact, status=Enrollment.Status.ACTIVE).first()
+    zone = ZoneInfo(enrollment.timezone if enrollment else contact_timezone(contact))
+    window = proactive_settings()
+    quiet = (enrollment.quiet_start, enrollment.quiet_end) if enrollment else (None, None)
+    local = fit_to_sending_time(at.astimezone(zone), window=(window.window_start, window.window_end), quiet=quiet)
+    return local.astimezone(ZoneInfo("UTC"))
+
+
+def rules_evaluate(*, now: datetime, batch: int | None = None) -> dict[str, int]:
+    """Every enabled rule's new firings up to now, decided. At most `batch` per rule per run
+    (writing a message may take an LLM call): `more` says when some are left for the next job."""
+    batch = batch or settings.PROACTIVE_BATCH
+    counts = {"fired": 0, "more": 0}
+    for rule in Rule.objects.filter(enabled=True).select_related("program"):
+        fired = _rule_fire(rule, now=now, batch=batch)
+        counts["fired"] += fired
+        if fired >= batch:
+            counts["more"] = 1
+        else:
+            Rule.objects.filter(pk=rule.pk).update(evaluated_at=now)
+    return counts
+
+
+def _rule_fire(rule: Rule, *, now: datetime, batch: int) -> int:
+    firings = rule_firings(rule, now=now, until=now)
+    decided = set(
+        RuleDecision.objects.filter(rule=rule, contact_id__in={f.contact.pk for f in firings}).values_list(
+            "contact_id", "trigger_key"
+        )
+    )
+    fired = 0
+    for firing in firings:
+        if fired >= batch:
+            break
+        if (firing.contact.pk, firing.key) in decided:
+            continue
+        fired += _decide(rule, firing, now=now)
+    return fired
+
+
+def _decide(rule: Rule, firing: Firing, *, now: datetime) -> int:
+    """One new firing: which arm it falls in, and (sending) its message written now, so the team
+    can read what will go, and approve it when the rule asks for that."""
+    contact = firing.contact
+    excluded = _exclusion(contact) if rule.writes_message else ""
+    held_back = not excluded and holdout_random.random() * 100 < rule.holdout_percent
+    due_at = planned_time(contact, max(firing.fires_at, now))
+    decision = RuleDecision(
+        rule=rule, contact=contact, trigger_key=firing.key[:120], context=firing.context, fired_at=now, due_at=due_at
+    )
+    if excluded:
+        decision.outcome, decision.reason, decision.decided_at = RuleDecision.Outcome.SKIPPED, excluded, now
+    elif held_back:
+        decision.outcome, decision.reason, decision.decided_at = RuleDecision.Outcome.HELD_BACK, "holdout", now
+    else:
+        if rule.writes_message:
+            decision.text, decision.citations = message_for(rule, contact, firing.context)
+        if rule.needs_approval and rule.writes_message:
+            decision.outcome = RuleDecision.Outcome.AWAITING_APPROVAL
+            decision.expires_at = now + timedelta(hours=proactive_settings().approval_hours)
+        else:
+            decision.outcome = RuleDecision.Outcome.SCHEDULED
+    try:
+        with transaction.atomic():
+            decision.save()
+            held = decision.outcome == RuleDecision.Outcome.HELD_BACK
+            kind = Event.Kind.NUDGE_HELD_BACK if held else Event.Kind.RULE_FIRED
+            event_record(kind, contact_id=contact.pk, subject_id=decision.pk, data=_event_data(decision))
+            if decision.outcome == RuleDecision.Outcome.AWAITING_APPROVAL:
+                from conversations.services.notifications import team_notify
+
+                team_notify(kind=TeamNotification.Kind.APPROVAL, contact=contact, path="/hub/approvals/")
+                creator_wake_up_at(creator_id=connection.tenant.pk, due_at=decision.expires_at)
+            elif decision.outcome == RuleDecision.Outcome.SCHEDULED:
+                creator_wake_up_at(creator_id=connection.tenant.pk, due_at=decision.due_at)
+    except IntegrityError:  # a second engine decided this firing first
+        return 0
+    return 1
+
+
+def _event_data(decision: RuleDecision) -> dict[str, Any]:
+    return {"rule": str(decision.rule_id), "outcome": decision.outcome, "reason": decision.reason}
+
+
+# --- The message ----------------------------------------------------------------------------------
+
+
+def _first_name(contact: Contact) -> str:
+    return (contact.display_name or "").split(" ")[0][:40] if not contact.anonymous else ""
+
+
+def _person_language(contact: Contact) -> str:
+    language = contact.language or getattr(connection.tenant, "language", "") or "en"
+    return language if language in ("en", "es") else "en"
+
+
+def opening_line(rule: Rule, contact: Contact, context: dict[str, Any]) -> str:
+    """The coach's own first words for a trigger, in the active language."""
+    name = _first_name(contact)
+    greeting = _("Hi %(name)s!") % {"name": name} if name else _("Hi!")
+    values = {key: context.get(key, "") for key in ("days", "metric", "value", "count", "threshold")}
+    values["metric"] = str(values["metric"]).replace("-", " ").replace("_", " ")
+    body = {
+        Rule.Trigger.NO_REPLY: _("It's been %(days)s days since we last talked. How are things going?"),
+        Rule.Trigger.CHECK_IN_MISSED: _("I missed your answer to my last check-in. How did it go?"),
+        Rule.Trigger.METRIC_BELOW: _("I saw your %(metric)s at %(value)s. How are you feeling about it?"),
+        Rule.Trigger.METRIC_ABOVE: _("I saw your %(metric)s at %(value)s. How are you feeling about it?"),
+        Rule.Trigger.METRIC_FALLING: _(
+            "Your %(metric)s has gone down %(count)s times in a row. Shall we look at what might help?"
+        ),
+        Rule.Trigger.GOAL_AT_RISK: _("Your %(metric)s goal is slipping a little. Small steps still count."),
+        Rule.Trigger.STREAK_REACHED: _("%(days)s days in a row: well done! Keep it going."),
+        Rule.Trigger.STEP_DUE: _("A quick note before your next step."),
+    }[rule.trigger]
+    return f"{greeting} {body % values}"
+
+
+def message_for(rule: Rule, contact: Contact, context: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+    """The words a firing sends: the creator's fixed text (with {name} filled in), or the coach's
+    own opening line and what the material says about the program and the trigger's topic."""
+    language = _person_language(contact)
+    if rule.action == Rule.Action.FIXED_MESSAGE:
+        return rule.message.replace("{name}", _first_name(contact)).strip(), []
+    from conversations.selectors import persona_get
+    from knowledge.answering import Voice, write_message
+
+    persona = persona_get()
+    with translation.override(language):
+        opening = opening_line(rule, contact, context)
+    topic = " ".join(
+        part
+        for part in (
+            rule.program.name if rule.program else "",
+            rule.program.description if rule.program else "",
+            str(context.get("metric", "")).replace("-", " "),
+            rule.name,
+        )
+        if part
+    )
+    try:
+        written = write_message(
+            f"{rule.get_trigger_display()}: {context}",
+            topic,
+            voice=Voice(coach_name=persona.coach_name, voice=persona.voice, rules=persona.rules),
+            language=language,
+        )
+    except Exception as exc:  # the vector store down: the coach's own opening line goes alone
+        logger.warning("a nudge was written without the material (%s: %s)", type(exc).__name__, exc)
+        return opening, []
+    if written.backend == "ollama" and written.text:
+        return written.text, written.citations
+    text = f"{opening}\n\n{written.text}" if written.text else opening
+    return text, written.citations
+
+
+# --- Sending --------------------------------------------------------------------------------------
+
+
+def _claim(now: datetime, batch: int) -> list[uuid.UUID]:
+    with transaction.atomic():
+        rows = RuleDecision.objects.filter(outcome=RuleDecision.Outcome.SCHEDULED, due_at__lte=now).order_by("due_at")
+        ids = list(rows.select_for_update(skip_locked=True).values_list("pk", flat=True)[:batch])
+        if len(ids) < batch:
+            stale = RuleDecision.objects.filter(outcome=RuleDecision.Outcome.SENDING, claimed_at__lt=now - CLAIM_STALE)
+            stale = stale.order_by("claimed_at").select_for_update(skip_locked=True).values_list("pk", flat=True)
+            ids += list(stale[: batch - len(ids)])
+        RuleDecision.objects.filter(pk__in=ids).update(outcome=RuleDecision.Outcome.SENDING, claimed_at=now)
+    return ids
+
+
+def proactive_sent_today(contact: Contact, *, now: datetime) -> int:
+    """Messages the coach started for this person today, in their day: program steps and nudges."""
+    zone = ZoneInfo(contact_timezone(contact))
+    local = now.astimezone(zone)
+    midnight = datetime.combine(local.date(), datetime.min.time(), tzinfo=zone)
+    kinds = [Event.Kind.STEP_SENT, Event.Kind.NUDGE_SENT]
+    return Event.objects.filter(contact_id=contact.pk, kind__in=kinds, occurred_at__gte=midnight).count()
+
+
+def _hold_reason(decision: RuleDecision, now: datetime) -> tuple[str, datetime | None]:
+    """Why a due decision does not go now: ("", None) it goes; (code, None) it does not;
+    ("later", at) it waits for the person's waking hours or the sending window."""
+    contact, rule = decision.contact, decision.rule
+    if not rule.enabled:
+        return "rule_disabled", None
+    written = last_written_at(contact)
+    if written is not None and written > decision.fired_at:
+        return "wrote_first", None
+    if rule.writes_message:
+        if excluded := _exclusion(contact):
+            return excluded, None
+        at = planned_time(contact, now)
+        if at > now + timedelta(seconds=1):
+            return "later", at
+        if proactive_sent_today(contact, now=now) >= proactive_settings().daily_cap:
+            return "daily_cap", None
+    return "", None
+
+
+def rule_decisions_run(*, now: datetime, batch: int | None = None) -> dict[str, int]:
+    """Due decisions carried out, waiting approvals past their time expired."""
+    batch = batch or settings.PROACTIVE_BATCH
+    counts = {"sent": 0, "skipped": 0, "cancelled": 0, "later": 0, "expired": 0, "more": 0}
+    ids = _claim(now, batch)
+    for decision_id in ids:
+        counts[rule_decision_carry_out(decision_id=decision_id, now=now)] += 1
+    counts["expired"] = _expire(now)
+    counts["more"] = int(len(ids) >= batch)
+    return counts
+
+
+def rule_decision_carry_out(*, decision_id: uuid.UUID, now: datetime) -> str:
+    decision = (
+        RuleDecision.objects.select_related("rule__program", "contact")
+        .filter(pk=decision_id, outcome=RuleDecision.Outcome.SENDING)
+        .first()
+    )
+    if decision is None:
+        return "skipped"
+    reason, later = _hold_reason(decision, now)
+    if reason == "later":
+        RuleDecision.objects.filter(pk=decision.pk).update(
+            outcome=RuleDecision.Outcome.SCHEDULED, due_at=later, claimed_at=None
+        )
+        creator_wake_up_at(creator_id=connection.tenant.pk, due_at=later)
+        return "later"
+    if reason:
+        outcome = RuleDecision.Outcome.CANCELLED if reason == "wrote_first" else RuleDecision.Outcome.SKIPPED
+        _close(decision, outcome, reason, now)
+        return "cancelled" if outcome == RuleDecision.Outcome.CANCELLED else "skipped"
+    try:
+        message = _act(decision, now)
+    except Unreachable:
+        _close(decision, RuleDecision.Outcome.SKIPPED, "unreachable", now)
+        return "skipped"
+    with transaction.atomic():
+        RuleDecision.objects.filter(pk=decision.pk).update(
+            outcome=RuleDecision.Outcome.SENT, decided_at=now, due_at=now, message=message
+        )
+        if message is None:  # the team told or the person moved: no message, so no NUDGE_SENT event
+            decision.outcome = RuleDecision.Outcome.SENT
+            event_record(
+                Event.Kind.RULE_ACTED,
+                contact_id=decision.contact_id,
+                subject_id=decision.pk,
+                data=_event_data(decision),
+            )
+    return "sent"
+
+
+def _close(decision: RuleDecision, outcome: str, reason: str, now: datetime) -> None:
+    with transaction.atomic():
+        RuleDecision.objects.filter(pk=decision.pk).update(outcome=outcome, reason=reason, decided_at=now)
+        decision.outcome, decision.reason = outcome, reason
+        kind = Event.Kind.NUDGE_CANCELLED if outcome == RuleDecision.Outcome.CANCELLED else Event.Kind.NUDGE_SKIPPED
+        event_record(kind, contact_id=decision.contact_id, subject_id=decision.pk, data=_event_data(decision))
+
+
+def _act(decision: RuleDecision, now: datetime) -> Message | None:
+    rule, contact = decision.rule, decision.contact
+    if rule.action == Rule.Action.NOTIFY_TEAM:
+        from conversations.services.notifications import team_notify
+
+        conversation = Conversation.objects.filter(contact=contact).order_by("-updated_at").first()
+        with transaction.atomic():
+            team_notify(kind=TeamNotification.Kind.RULE, contact=contact, conversation=conversation)
+        return None
+    if rule.action == Rule.Action.MOVE_TO_STEP:
+        _move_to_step(rule, contact, now)
+        return None
+    enrollment = None
+    if rule.program_id:
+        enrollment = Enrollment.objects.filter(contact=contact, program_id=rule.program_id, status="active").first()
+    conversation = None
+    if enrollment is not None and enrollment.outlet:
+        conversation = contact.conversations.filter(outlet=enrollment.outlet).order_by("-updated_at").first()
+    template = None
+    if rule.whatsapp_template:
+        language = rule.whatsapp_template_language or _person_language(contact)
+        template = {"name": rule.whatsapp_template, "language": language, "values": [decision.text[:1000]]}
+    return message_send(
+        contact=contact,
+        conversation=conversation,
+        text=decision.text,
+        author=Message.Author.AI,
+        proactive=True,
+        template=template,
+        idempotency_key=f"rule:{decision.pk}",
+        events=[
+            EventSpec(
+                kind=Event.Kind.NUDGE_SENT, contact_id=contact.pk, subject_id=decision.pk, data={"rule": str(rule.pk)}
+            )
+        ],
+    )
+
+
+def _move_to_step(rule: Rule, contact: Contact, now: datetime) -> None:
+    """The person's next step becomes the rule's step: the ones before it are skipped, it is due now."""
+    enrollment = Enrollment.objects.filter(contact=contact, program_id=rule.program_id, status="active").first()
+    if enrollment is None:
+        raise Unreachable(_("This person is not in the program any more."))
+    target = StepSend.objects.filter(enrollment=enrollment, step__position=rule.step_position).first()
+    if target is None:
+        raise Unreachable(_("The program has no such step."))
+    with transaction.atomic():
+        StepSend.objects.filter(
+            enrollment=enrollment, status=StepSend.Status.PENDING, step__position__lt=rule.step_position
+        ).update(status=StepSend.Status.SKIPPED, reason="moved on by a rule")
+        StepSend.objects.filter(pk=target.pk, status=StepSend.Status.PENDING).update(due_at=now)
+        creator_wake_up_at(creator_id=connection.tenant.pk, due_at=now)
+
+
+def _expire(now: datetime) -> int:
+    expired = 0
+    waiting = RuleDecision.objects.filter(outcome=RuleDecision.Outcome.AWAITING_APPROVAL, expires_at__lte=now)
+    for decision in waiting.select_related("rule"):
+        with transaction.atomic():
+            if RuleDecision.objects.filter(pk=decision.pk, outcome=RuleDecision.Outcome.AWAITING_APPROVAL).update(
+                outcome=RuleDecision.Outcome.EXPIRED, reason="not_approved_in_time", decided_at=now
+            ):
+                decision.outcome, decision.reason = RuleDecision.Outcome.EXPIRED, "not_approved_in_time"
+                event_record(
+                    Event.Kind.NUDGE_EXPIRED,
+                    contact_id=decision.contact_id,
+                    subject_id=decision.pk,
+                    data=_event_data(decision),
+                )
+                expired += 1
+    return expired
+
+
+# --- The team's part ------------------------------------------------------------------------------
+
+
+def approval_decide(*, decision: RuleDecision, approve: bool, text: str | None = None, by: str = "") -> RuleDecision:
+    """Approve (optionally with the team's edit) or reject a message waiting for approval."""
+    now = clock.now()
+    if decision.outcome != RuleDecision.Outcome.AWAITING_APPROVAL:
+        raise ValidationError(
+            _("This message is no longer waiting for approval (%(state)s).") % {"state": decision.get_outcome_display()}
+        )
+    if text is not None:
+        text = text.strip()
+        if not text:
+            raise ValidationError({"text": _("The message cannot be empty.")})
+        if len(text) > 4000:
+            raise ValidationError({"text": _("Keep the message under 4,000 characters.")})
+    with transaction.atomic():
+        if approve:
+            due_at = planned_time(decision.contact, max(decision.due_at, now))
+            changed = RuleDecision.objects.filter(pk=decision.pk, outcome=RuleDecision.Outcome.AWAITING_APPROVAL)
+            changed = changed.update(
+                outcome=RuleDecision.Outcome.SCHEDULED,
+                text=text if text is not None else decision.text,
+                reason="approved_edited" if text is not None and text != decision.text else "approved",
+                due_at=due_at,
+                decided_by=by[:254],
+            )
+            kind = Event.Kind.NUDGE_APPROVED
+            creator_wake_up_at(creator_id=connection.tenant.pk, due_at=due_at)
+        else:
+            changed = RuleDecision.objects.filter(pk=decision.pk, outcome=RuleDecision.Outcome.AWAITING_APPROVAL)
+            changed = changed.update(
+                outcome=RuleDecision.Outcome.REJECTED, reason="rejected", decided_at=now, decided_by=by[:254]
+            )
+            kind = Event.Kind.NUDGE_REJECTED
+        if not changed:
+            raise ValidationError(_("This message is no longer waiting for approval."))
+        decision.refresh_from_db()
+        event_record(kind, contact_id=decision.contact_id, subject_id=decision.pk, data=_event_data(decision))
+    if approve and due_at <= now:
+        from coaching.tasks import proactive_run
+
+        proactive_run.send_on_commit()
+    return decision
+
+
+def nudges_cancel_on_reply(*, contact: Contact, now: datetime) -> int:
+    """The person wrote: nudges waiting to go (or waiting for approval) are no longer needed."""
+    waiting = RuleDecision.objects.filter(
+        contact=contact,
+        outcome__in=[RuleDecision.Outcome.SCHEDULED, RuleDecision.Outcome.AWAITING_APPROVAL],
+        fired_at__lt=now,
+    )
+    cancelled = 0
+    for decision in waiting:
+        with transaction.atomic():
+            if RuleDecision.objects.filter(pk=decision.pk, outcome=decision.outcome).update(
+                outcome=RuleDecision.Outcome.CANCELLED, reason="wrote_first", decided_at=now
+            ):
+                decision.outcome, decision.reason = RuleDecision.Outcome.CANCELLED, "wrote_first"
+                event_record(
+                    Event.Kind.NUDGE_CANCELLED,
+                    contact_id=contact.pk,
+                    subject_id=decision.pk,
+                    data=_event_data(decision),
+                )
+                cancelled += 1
+    return cancelled
