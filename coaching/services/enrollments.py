@@ -249,9 +249,13 @@ def enrollment_update(
     return enrollment
 
 
-def sending_window_update(*, start: str | time, end: str | time) -> ProactiveSettings:
+def sending_window_update(
+    *, start: str | time, end: str | time, daily_cap: int | None = None, approval_hours: int | None = None
+) -> ProactiveSettings:
     """The creator's sending window, in each person's own time: scheduled steps go out only inside
-    it (a step due outside waits for it; one whose window passed is skipped with the reason)."""
+    it (a step due outside waits for it; one whose window passed is skipped with the reason). With
+    it, the rules' limits: messages the coach starts per person per day, and how long a message
+    may wait for approval (None keeps what is set)."""
     from coaching.services.programs import time_parse
 
     start_at, end_at = time_parse(start, field="start"), time_parse(end, field="end")
@@ -262,5 +266,10 @@ def sending_window_update(*, start: str | time, end: str | time) -> ProactiveSet
     with transaction.atomic():
         row = ProactiveSettings.objects.select_for_update().order_by("pk").first() or ProactiveSettings()
         row.window_start, row.window_end, row.updated_at = start_at, end_at, clock.now()
+        if daily_cap is not None:
+            row.daily_cap = daily_cap
+        if approval_hours is not None:
+            row.approval_hours = approval_hours
+        row.full_clean()
         row.save()
     return row

@@ -504,6 +504,20 @@ def approval_decide(*, decision: RuleDecision, approve: bool, text: str | None =
     return decision
 
 
+def approval_edit(*, decision: RuleDecision, text: str) -> RuleDecision:
+    """The team rewrites a message waiting for approval (it keeps waiting)."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": _("The message cannot be empty.")})
+    if len(text) > 4000:
+        raise ValidationError({"text": _("Keep the message under 4,000 characters.")})
+    changed = RuleDecision.objects.filter(pk=decision.pk, outcome=RuleDecision.Outcome.AWAITING_APPROVAL)
+    if not changed.update(text=text):
+        raise ValidationError(_("This message is no longer waiting for approval."))
+    decision.text = text
+    return decision
+
+
 def nudges_cancel_on_reply(*, contact: Contact, now: datetime) -> int:
     """The person wrote: nudges waiting to go (or waiting for approval) are no longer needed."""
     waiting = RuleDecision.objects.filter(

@@ -28,6 +28,15 @@ def local(day: int, hour: int, minute: int = 0) -> datetime:
     return (datetime(2026, 11, 2, hour, minute, tzinfo=MADRID) + timedelta(days=day)).astimezone(UTC)
 
 
+@pytest.fixture(autouse=True)
+def madrid_creator(alpha):
+    """Alpha coaches from Madrid: people with no timezone of their own live in Madrid time."""
+    from tenants.models import Creator
+
+    Creator.objects.filter(pk=alpha.creator.pk).update(timezone="Europe/Madrid")
+    alpha.creator.timezone = "Europe/Madrid"
+
+
 @pytest.fixture
 def drive(clock, jobs):
     def at(moment: datetime) -> None:
@@ -39,7 +48,8 @@ def drive(clock, jobs):
 
 
 def person_who_wrote(at: datetime, *, name: str = "Ana García", **contact):
-    conversation = ConversationFactory(outlet="app", contact__display_name=name, **contact)
+    extra = {f"contact__{field}": value for field, value in contact.items()}
+    conversation = ConversationFactory(outlet="app", contact__display_name=name, **extra)
     MessageFactory(conversation=conversation, author=Message.Author.USER, text="hola", created_at=at)
     return conversation
 
@@ -73,3 +83,155 @@ def test_a_silence_rule_fires_once_at_n_days_inside_the_sending_window(alpha, cl
         decision = RuleDecision.objects.get(contact=quiet.contact)
         assert decision.outcome == "sent" and decision.context == {"days": 2}
         assert Event.objects.filter(kind="nudge_sent", contact_id=quiet.contact_id).count() == 1
+
+
+def silence_rule(**overrides):
+    fields = {"name": "Checking in", "trigger": "no_reply", "days": 2, "action": "fixed_message",
+              "message": "Hi {name}, how are you?", "holdout_percent": 0}  # fmt: skip
+    return rule_create(**(fields | overrides))
+
+
+def test_a_nudge_due_at_night_waits_for_the_window_and_is_cancelled_when_the_person_writes_first(
+    alpha, clock, drive, committed
+):
+    clock.clock_set(local(0, 22, 30))
+    with tenant_context(alpha.creator):
+        conversation = person_who_wrote(local(0, 22, 30))
+        with committed():
+            silence_rule()
+    drive(local(2, 22, 45))  # two days of silence end at 22:30, after the 21:00 end of the window
+    with tenant_context(alpha.creator):
+        decision = RuleDecision.objects.get()
+        assert decision.outcome == "scheduled" and decision.due_at == local(3, 8)
+        assert nudges(conversation) == []
+    clock.clock_set(local(3, 7, 30))
+    with tenant_context(alpha.creator):
+        turn_run(Turn(outlet="app", text="good morning!", contact=conversation.contact,
+                      conversation_id=str(conversation.pk)))  # fmt: skip
+        decision.refresh_from_db()
+        assert (decision.outcome, decision.reason) == ("cancelled", "wrote_first")
+    drive(local(3, 8, 1))
+    with tenant_context(alpha.creator):
+        assert [m for m in nudges(conversation) if m.startswith("Hi Ana")] == []
+        assert Event.objects.filter(kind="nudge_cancelled").count() == 1
+
+
+def test_quiet_hours_and_the_window_follow_the_persons_timezone_across_a_dst_change(alpha, clock, drive, committed):
+    """New York leaves summer time on 1 November 2026; the person sleeps until 09:30 their time."""
+    from coaching.services.enrollments import enrollment_create
+    from coaching.services.programs import program_create, program_publish, step_add
+
+    new_york = ZoneInfo("America/New_York")
+    start = datetime(2026, 10, 29, 12, tzinfo=new_york)
+    clock.clock_set(start.astimezone(UTC))
+    with tenant_context(alpha.creator):
+        program = program_create(name="Walk more")
+        step_add(program=program, kind="message", day=30, at="10:00", text="Day 30")
+        program_publish(program=program)
+        conversation = person_who_wrote(start.astimezone(UTC))
+        enrollment_create(program=program, contact=conversation.contact, timezone="America/New_York",
+                          quiet_hours=["21:00", "09:30"], source="hub")  # fmt: skip
+        with committed():
+            silence_rule(days=3, program=program)
+    drive(datetime(2026, 11, 1, 12, 5, tzinfo=new_york).astimezone(UTC))
+    with tenant_context(alpha.creator):
+        assert nudges(conversation) == ["Hi Ana, how are you?"], "three days after noon, within the window"
+        first = RuleDecision.objects.get()
+        assert first.due_at.astimezone(new_york).hour == 12
+    with tenant_context(alpha.creator):
+        MessageFactory(conversation=conversation, author="user", text="ok",
+                       created_at=datetime(2026, 11, 1, 23, 0, tzinfo=new_york).astimezone(UTC))  # fmt: skip
+    drive(datetime(2026, 11, 4, 23, 10, tzinfo=new_york).astimezone(UTC))
+    with tenant_context(alpha.creator):
+        second = RuleDecision.objects.exclude(pk=first.pk).get()
+        local_due = second.due_at.astimezone(new_york)
+        assert (local_due.day, local_due.hour, local_due.minute) == (5, 9, 30), "after their quiet hours, EST"
+        assert second.due_at == datetime(2026, 11, 5, 14, 30, tzinfo=UTC)
+
+
+def test_the_day_cap_counts_program_steps_and_nudges_but_not_reminders(alpha, clock, drive, committed):
+    from analytics.services import event_record
+    from coaching.services.proactive import proactive_run_due
+
+    clock.clock_set(local(0, 10))
+    with tenant_context(alpha.creator):
+        capped = person_who_wrote(local(0, 10))
+        fine = person_who_wrote(local(0, 10), name="Luis")
+        for kind in ("step_sent", "nudge_sent"):
+            event_record(kind, contact_id=capped.contact_id, occurred_at=local(2, 8))
+        event_record("reminder_sent", contact_id=fine.contact_id, occurred_at=local(2, 8))
+        event_record("reminder_sent", contact_id=fine.contact_id, occurred_at=local(2, 9))
+        silence_rule()
+    clock.clock_set(local(2, 11))
+    with tenant_context(alpha.creator):
+        proactive_run_due()
+        outcomes = dict(RuleDecision.objects.values_list("contact_id", "outcome"))
+        assert outcomes == {capped.contact_id: "skipped", fine.contact_id: "sent"}
+        assert RuleDecision.objects.get(contact=capped.contact).reason == "daily_cap"
+
+
+def test_people_who_opted_out_or_may_be_in_crisis_are_never_nudged(alpha, clock, drive, committed):
+    clock.clock_set(local(0, 10))
+    with tenant_context(alpha.creator):
+        gone = person_who_wrote(local(0, 10), opted_out_at=local(0, 11))
+        crisis = person_who_wrote(local(0, 10), name="Eva", crisis_at=local(0, 11))
+        with committed():
+            silence_rule(holdout_percent=50)
+    drive(local(3, 10))
+    with tenant_context(alpha.creator):
+        reasons = dict(RuleDecision.objects.values_list("contact_id", "reason"))
+        assert reasons == {gone.contact_id: "opted_out", crisis.contact_id: "crisis"}
+        assert set(RuleDecision.objects.values_list("outcome", flat=True)) == {"skipped"}, "not even held back"
+        assert nudges(gone) == [] and nudges(crisis) == []
+
+
+def test_a_person_who_opts_out_after_the_nudge_was_planned_is_not_sent_it(alpha, clock, drive, committed):
+    from conversations.models import Contact
+
+    clock.clock_set(local(0, 22))
+    with tenant_context(alpha.creator):
+        conversation = person_who_wrote(local(0, 22))
+        with committed():
+            silence_rule()
+    drive(local(2, 22, 30))
+    with tenant_context(alpha.creator):
+        Contact.objects.filter(pk=conversation.contact_id).update(opted_out_at=local(2, 23))
+    drive(local(3, 8))
+    with tenant_context(alpha.creator):
+        assert RuleDecision.objects.get().reason == "opted_out" and nudges(conversation) == []
+
+
+def test_approval_mode_holds_ai_messages_for_the_team_who_approve_edit_reject_or_let_them_expire(
+    alpha, clock, drive, committed
+):
+    from coaching.services.rules import approval_decide
+    from conversations.models import TeamNotification
+
+    clock.clock_set(local(0, 10))
+    with tenant_context(alpha.creator):
+        people = [person_who_wrote(local(0, 10), name=name) for name in ("Ana", "Luis", "Eva")]
+        with committed():
+            silence_rule(action="ai_message", message="", needs_approval=True)
+    drive(local(2, 10, 5))
+    with tenant_context(alpha.creator):
+        waiting = {d.contact_id: d for d in RuleDecision.objects.all()}
+        assert {d.outcome for d in waiting.values()} == {"awaiting"}
+        ana = waiting[people[0].contact_id]
+        assert ana.text.startswith("Hi Ana! It's been 2 days since we last talked.")
+        assert ana.expires_at == local(3, 10, 5)
+        notified = set(TeamNotification.objects.filter(kind="approval").values_list("contact_id", flat=True))
+        assert notified == {c.contact_id for c in people}, "the team is told about each one"
+        assert all(nudges(c) == [] for c in people), "nothing goes before approval"
+        approval_decide(decision=ana, approve=True, text="Ana, a quick hello from me!", by=alpha.owner.email)
+        approval_decide(decision=waiting[people[1].contact_id], approve=False, by=alpha.owner.email)
+    drive(local(2, 10, 6))
+    drive(local(3, 10, 6))
+    with tenant_context(alpha.creator):
+        assert nudges(people[0]) == ["Ana, a quick hello from me!"]
+        assert nudges(people[1]) == [] and nudges(people[2]) == []
+        outcomes = {d.contact_id: (d.outcome, d.reason) for d in RuleDecision.objects.all()}
+        assert outcomes == {
+            people[0].contact_id: ("sent", "approved_edited"),
+            people[1].contact_id: ("rejected", "rejected"),
+            people[2].contact_id: ("expired", "not_approved_in_time"),
+        }
