@@ -134,7 +134,10 @@ def _arm(items: list[tuple[bool, float | None]]) -> Arm:
 def _first_metric(metric: str, contact_id: Any, after: datetime, now: datetime) -> float | None:
     row = (
         Measurement.objects.filter(
-            contact_id=contact_id, metric=metric, recorded_at__gt=after, recorded_at__lte=min(after + METRIC_WINDOW, now)
+            contact_id=contact_id,
+            metric=metric,
+            recorded_at__gt=after,
+            recorded_at__lte=min(after + METRIC_WINDOW, now),
         )
         .order_by("recorded_at")
         .values_list("value", flat=True)
@@ -147,8 +150,8 @@ def rule_preview(rule: Rule, *, now: datetime, days: int = 7) -> list[dict[str, 
     """What the engine would do over the next `days` if nobody wrote, measured or joined: each
     firing not decided yet, with when it would go (or why it would not). The holdout is random:
     the share it would hold back is the rule's, which of these is not known in advance."""
-    from coaching.services.rules import planned_time, proactive_sent_today
     from coaching.selectors import proactive_settings
+    from coaching.services.rules import planned_time, proactive_sent_today
 
     firings = rule_firings(rule, now=now, until=now + timedelta(days=days))
     decided = set(

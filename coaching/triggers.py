@@ -83,8 +83,9 @@ def _check_in_missed(rule: Rule, now: datetime, until: datetime) -> list[Firing]
     dry run), check-ins not yet sent count from when they are due."""
     wait = timedelta(hours=settings.CHECK_IN_ANSWER_HOURS)
     sends = StepSend.objects.filter(
+        # A program's last check-in finishes it: still a check-in missed.
+        Q(enrollment__status=Enrollment.Status.ACTIVE) | Q(enrollment__status=Enrollment.Status.FINISHED),
         step__kind=ProgramStep.Kind.CHECK_IN,
-        enrollment__status=Enrollment.Status.ACTIVE,
         enrollment__contact__in=rule_targets(rule),
         answered_at__isnull=True,
     ).select_related("enrollment__contact")

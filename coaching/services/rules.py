@@ -302,8 +302,12 @@ def proactive_sent_today(contact: Contact, *, now: datetime) -> int:
     zone = ZoneInfo(contact_timezone(contact))
     local = now.astimezone(zone)
     midnight = datetime.combine(local.date(), datetime.min.time(), tzinfo=zone)
-    kinds = [Event.Kind.STEP_SENT, Event.Kind.NUDGE_SENT]
-    return Event.objects.filter(contact_id=contact.pk, kind__in=kinds, occurred_at__gte=midnight).count()
+    day = (midnight, midnight + timedelta(days=1))
+    steps = StepSend.objects.filter(enrollment__contact=contact, status=StepSend.Status.SENT, sent_at__range=day)
+    nudged = RuleDecision.objects.filter(
+        contact=contact, outcome=RuleDecision.Outcome.SENT, due_at__range=day, message__isnull=False
+    )
+    return steps.count() + nudged.count()
 
 
 def _hold_reason(decision: RuleDecision, now: datetime) -> tuple[str, datetime | None]:

@@ -5,7 +5,7 @@ effect on a known history; the dry run against what then happens."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -150,24 +150,30 @@ def test_quiet_hours_and_the_window_follow_the_persons_timezone_across_a_dst_cha
 
 
 def test_the_day_cap_counts_program_steps_and_nudges_but_not_reminders(alpha, clock, drive, committed):
-    from analytics.services import event_record
+    from coaching.models import Reminder
     from coaching.services.proactive import proactive_run_due
 
     clock.clock_set(local(0, 10))
     with tenant_context(alpha.creator):
         capped = person_who_wrote(local(0, 10))
         fine = person_who_wrote(local(0, 10), name="Luis")
-        for kind in ("step_sent", "nudge_sent"):
-            event_record(kind, contact_id=capped.contact_id, occurred_at=local(2, 8))
-        event_record("reminder_sent", contact_id=fine.contact_id, occurred_at=local(2, 8))
-        event_record("reminder_sent", contact_id=fine.contact_id, occurred_at=local(2, 9))
+        earlier = silence_rule(name="Earlier", days=1)
+        sent = MessageFactory(conversation=capped, author="ai", text="earlier nudge")
+        for key in ("a", "b"):
+            RuleDecision.objects.create(rule=earlier, contact=capped.contact, trigger_key=key, outcome="sent",
+                                        fired_at=local(2, 8), due_at=local(2, 8), message=sent)  # fmt: skip
+        for hour in (8, 9):
+            Reminder.objects.create(contact=fine.contact, text="water", due_at=local(2, hour), timezone="Europe/Madrid",
+                                    status="sent", sent_at=local(2, hour))  # fmt: skip
+        earlier.enabled = False
+        earlier.save()
         silence_rule()
     clock.clock_set(local(2, 11))
     with tenant_context(alpha.creator):
         proactive_run_due()
-        outcomes = dict(RuleDecision.objects.values_list("contact_id", "outcome"))
+        outcomes = dict(RuleDecision.objects.filter(rule__name="Checking in").values_list("contact_id", "outcome"))
         assert outcomes == {capped.contact_id: "skipped", fine.contact_id: "sent"}
-        assert RuleDecision.objects.get(contact=capped.contact).reason == "daily_cap"
+        assert RuleDecision.objects.get(rule__name="Checking in", contact=capped.contact).reason == "daily_cap"
 
 
 def test_people_who_opted_out_or_may_be_in_crisis_are_never_nudged(alpha, clock, drive, committed):
@@ -235,3 +241,139 @@ def test_approval_mode_holds_ai_messages_for_the_team_who_approve_edit_reject_or
             people[1].contact_id: ("rejected", "rejected"),
             people[2].contact_id: ("expired", "not_approved_in_time"),
         }
+
+
+def test_the_holdout_keeps_its_share_and_records_both_arms_with_the_same_context(alpha, clock, committed):
+    import random
+
+    from coaching.services import rules as engine
+    from coaching.services.rules import rules_evaluate
+
+    clock.clock_set(local(0, 10))
+    engine.holdout_random = random.Random(16)
+    try:
+        with tenant_context(alpha.creator):
+            for number in range(400):
+                person_who_wrote(local(0, 10), name=f"Person {number}")
+            silence_rule(holdout_percent=25)
+            rules_evaluate(now=local(3, 10), batch=1000)
+            decisions = list(RuleDecision.objects.all())
+    finally:
+        engine.holdout_random = random.SystemRandom()
+    held = [d for d in decisions if d.outcome == "held_back"]
+    sent = [d for d in decisions if d.outcome == "scheduled"]
+    assert len(held) + len(sent) == 400
+    assert 0.20 <= len(held) / 400 <= 0.30, f"25% held back, within tolerance: {len(held)}"
+    assert {tuple(d.context.items()) for d in held} == {tuple(d.context.items()) for d in sent} == {(("days", 2),)}
+    assert {d.due_at for d in held} == {d.due_at for d in sent}, "held back 'would have gone' when sent ones go"
+    with tenant_context(alpha.creator):
+        assert Event.objects.filter(kind="nudge_held_back").count() == len(held)
+        assert Event.objects.filter(kind="rule_fired").count() == len(sent)
+
+
+def test_the_effect_on_a_known_history_compares_replies_within_48_hours(alpha, clock):
+    from coaching.rule_reports import MIN_PER_ARM, rule_effect
+
+    clock.clock_set(local(0, 10))
+    with tenant_context(alpha.creator):
+        rule = silence_rule(target_metric="sleep_hours")
+        sent_at = local(1, 10)
+
+        def firing(n: int, outcome: str, reply_after: timedelta | None, sleep: float | None = None):
+            conversation = person_who_wrote(local(0, 9), name=f"P{outcome}{n}")
+            RuleDecision.objects.create(
+                rule=rule, contact=conversation.contact, trigger_key=f"k{n}", outcome=outcome,
+                fired_at=sent_at, due_at=sent_at,
+            )  # fmt: skip
+            if reply_after is not None:
+                MessageFactory(conversation=conversation, author="user", created_at=sent_at + reply_after)
+            if sleep is not None:
+                from coaching.models import Measurement
+
+                Measurement.objects.create(contact=conversation.contact, metric="sleep_hours", value=sleep,
+                                           recorded_at=sent_at + timedelta(days=1))  # fmt: skip
+
+        # Sent: 18 of 30 reply within 48 h (3 more reply later, which does not count); held back: 6 of 30.
+        for n in range(30):
+            reply = timedelta(hours=5) if n < 18 else (timedelta(hours=60) if n < 21 else None)
+            firing(n, "sent", reply, sleep=7.0 + (n % 3) * 0.5)
+        for n in range(30):
+            firing(n, "held_back", timedelta(hours=30) if n < 6 else None, sleep=6.0 + (n % 3) * 0.5)
+        effect = rule_effect(rule, now=local(4, 10))
+    assert (effect.sent.firings, effect.sent.replied, effect.held_back.firings, effect.held_back.replied) == (
+        30, 18, 30, 6
+    )  # fmt: skip
+    assert effect.enough and MIN_PER_ARM <= 30
+    assert effect.difference == pytest.approx(0.4)
+    spread = 1.959964 * ((0.6 * 0.4 / 30 + 0.2 * 0.8 / 30) ** 0.5)
+    assert (effect.low, effect.high) == (pytest.approx(0.4 - spread), pytest.approx(0.4 + spread))
+    assert effect.metric_difference == pytest.approx(1.0), "a mean of 7.5 h after a nudge against 6.5 h"
+    assert effect.metric_low > 0
+
+
+def test_the_effect_says_when_there_is_not_enough_data_and_waits_48_hours_before_counting(
+    alpha, clock, drive, committed
+):
+    from coaching.rule_reports import rule_effect
+
+    clock.clock_set(local(0, 10))
+    with tenant_context(alpha.creator):
+        conversation = person_who_wrote(local(0, 10))
+        with committed():
+            rule = silence_rule()
+    drive(local(2, 10, 5))
+    with tenant_context(alpha.creator):
+        early = rule_effect(rule, now=local(2, 12))
+        assert (early.waiting, early.sent.firings, early.enough) == (1, 0, False), "no reply yet, but one may come"
+        MessageFactory(conversation=conversation, author="user", created_at=local(2, 13))
+        later = rule_effect(rule, now=local(2, 14))
+        assert (later.sent.firings, later.sent.replied, later.enough, later.difference) == (1, 1, False, None)
+
+
+def test_the_dry_run_shows_what_then_happens(alpha, clock, drive, committed):
+    from coaching.services.enrollments import enrollment_create
+    from coaching.services.programs import program_create, program_publish, step_add
+
+    clock.clock_set(local(0, 10))
+    with tenant_context(alpha.creator):
+        program = program_create(name="Sleep")
+        step_add(program=program, kind="check_in", day=1, at="08:00", text="Hours slept?", answer_type="number",
+                 unit="h", metric="sleep_hours")  # fmt: skip
+        step_add(program=program, kind="lesson", day=6, at="09:00", text="Lesson: a steady wake-up time.")
+        program_publish(program=program)
+        early = person_who_wrote(local(0, 10))
+        late = person_who_wrote(local(0, 22, 40), name="Luis")
+        gone = person_who_wrote(local(0, 11), name="Eva", opted_out_at=local(0, 12))
+        enrolled = person_who_wrote(local(0, 9), name="Sara")
+        enrollment_create(program=program, contact=enrolled.contact, timezone="Europe/Madrid", source="hub")
+        with committed():
+            silence = silence_rule(days=3)
+            missed = rule_create(name="Missed", trigger="check_in_missed", action="fixed_message",
+                                 message="Did you sleep?", holdout_percent=0, program=program)  # fmt: skip
+        plan = {
+            rule.name: [(row["contact"].display_name, row["at"], row["outcome"], row["reason"])
+                        for row in rule_preview(rule, now=clock.now())]
+            for rule in (silence, missed)
+        }  # fmt: skip
+    assert plan["Checking in"] == [
+        ("Sara", local(3, 9), "would_send", ""),
+        ("Ana García", local(3, 10), "would_send", ""),
+        ("Eva", local(3, 11), "would_skip", "opted_out"),
+        ("Luis", local(4, 8), "would_send", ""),
+    ]
+    assert plan["Missed"] == [("Sara", local(2, 8), "would_send", "")], "the check-in of day 1, 20 h unanswered"
+    drive(local(1, 8))  # the check-in goes (the scheduler ticks all day; the plan's moments are enough here)
+    for moment in sorted({at for rows in plan.values() for _name, at, _o, _r in rows}):
+        drive(moment)
+    with tenant_context(alpha.creator):
+        happened = sorted(
+            (d.rule.name, d.contact.display_name, d.due_at, d.outcome, d.reason)
+            for d in RuleDecision.objects.select_related("rule", "contact")
+        )
+    expected = sorted(
+        (rule, name, at, "sent" if outcome == "would_send" else "skipped", reason)
+        for rule, rows in plan.items()
+        for name, at, outcome, reason in rows
+    )
+    assert happened == expected
+    assert early and late and gone
