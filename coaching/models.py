@@ -361,7 +361,7 @@ class Rule(models.Model):
     tags = models.JSONField(default=list, blank=True)
     action = models.CharField(max_length=20, choices=Action.choices, default=Action.AI_MESSAGE)
     message = models.TextField(max_length=2000, blank=True)
-    # The step's position in the program's live version (move_to_step), kept across versions.
+    # A program day: the day whose steps fire the rule (step_due), or the day to move people to.
     step_position = models.PositiveIntegerField(null=True, blank=True)
     holdout_percent = models.PositiveSmallIntegerField(default=10, validators=[MaxValueValidator(90)])
     needs_approval = models.BooleanField(default=False)

@@ -215,7 +215,7 @@ def _step_due(rule: Rule, now: datetime, until: datetime) -> list[Firing]:
     if rule.program_id:
         sends = sends.filter(enrollment__program_id=rule.program_id)
     if rule.step_position is not None:
-        sends = sends.filter(step__position=rule.step_position)
+        sends = sends.filter(step__day=rule.step_position)
     return [
         Firing(s.enrollment.contact, f"step:{s.pk}", s.due_at, {"step_day": s.step.day, "kind": s.step.kind})
         for s in sends

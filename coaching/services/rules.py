@@ -75,7 +75,7 @@ def _checked(rule: Rule) -> Rule:
     if rule.action == Rule.Action.FIXED_MESSAGE and not rule.message.strip():
         errors["message"] = _("Write the message.")
     if rule.action == Rule.Action.MOVE_TO_STEP and (not rule.program_id or rule.step_position is None):
-        errors["step_position"] = _("Choose the program and the step to move people to.")
+        errors["step_position"] = _("Choose the program and the day to move people to.")
     if not isinstance(rule.tags, list) or not all(isinstance(tag, str) for tag in rule.tags):
         errors["tags"] = _("Tags are a list of words.")
     if errors:
@@ -428,18 +428,20 @@ def _act(decision: RuleDecision, now: datetime) -> Message | None:
 
 
 def _move_to_step(rule: Rule, contact: Contact, now: datetime) -> None:
-    """The person's next step becomes the rule's step: the ones before it are skipped, it is due now."""
+    """The person moves on to the rule's program day: earlier steps not sent yet are skipped, the
+    day's steps are due now (the day's order kept), later ones stay as they were."""
     enrollment = Enrollment.objects.filter(contact=contact, program_id=rule.program_id, status="active").first()
     if enrollment is None:
         raise Unreachable(_("This person is not in the program any more."))
-    target = StepSend.objects.filter(enrollment=enrollment, step__position=rule.step_position).first()
-    if target is None:
-        raise Unreachable(_("The program has no such step."))
+    targets = StepSend.objects.filter(enrollment=enrollment, step__day=rule.step_position)
+    if not targets.exists():
+        raise Unreachable(_("The program has no step on that day."))
     with transaction.atomic():
         StepSend.objects.filter(
-            enrollment=enrollment, status=StepSend.Status.PENDING, step__position__lt=rule.step_position
+            enrollment=enrollment, status=StepSend.Status.PENDING, step__day__lt=rule.step_position
         ).update(status=StepSend.Status.SKIPPED, reason="moved on by a rule")
-        StepSend.objects.filter(pk=target.pk, status=StepSend.Status.PENDING).update(due_at=now)
+        for offset, target in enumerate(targets.filter(status=StepSend.Status.PENDING).order_by("step__position")):
+            StepSend.objects.filter(pk=target.pk).update(due_at=now + timedelta(seconds=offset))
         creator_wake_up_at(creator_id=connection.tenant.pk, due_at=now)
 
 

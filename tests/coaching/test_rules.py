@@ -377,3 +377,135 @@ def test_the_dry_run_shows_what_then_happens(alpha, clock, drive, committed):
     )
     assert happened == expected
     assert early and late and gone
+
+
+def sleep_program_with_goal():
+    from coaching.services.programs import goal_add, program_create, program_publish, step_add
+
+    program = program_create(name="Sleep better", description="Two weeks of better nights.")
+    for day in range(1, 15):
+        step_add(program=program, kind="check_in", day=day, at="08:00", text="Hours slept?", answer_type="number",
+                 unit="h", metric="sleep_hours")  # fmt: skip
+    goal_add(program=program, metric="sleep_hours", target=7, comparison="at_least", window_days=8, times=6)
+    program_publish(program=program)
+    return program
+
+
+def measure(conversation, value: float, at: datetime):
+    from coaching.models import Measurement
+
+    return Measurement.objects.create(contact=conversation.contact, metric="sleep_hours", value=value, recorded_at=at)
+
+
+def fired(rule) -> list[tuple[str, str]]:
+    return sorted((d.contact.display_name, d.trigger_key.split(":")[0]) for d in rule.decisions.all())
+
+
+def test_metric_triggers_fire_on_the_measurement_that_crosses_once_each(alpha, clock, committed):
+    from coaching.services.rules import rules_evaluate
+
+    clock.clock_set(local(0, 10))
+    with tenant_context(alpha.creator):
+        ana, luis, eva = (person_who_wrote(local(0, 9), name=name) for name in ("Ana", "Luis", "Eva"))
+        below = silence_rule(name="Short night", trigger="metric_below", days=None, metric="sleep_hours", threshold=6)
+        above = silence_rule(name="Long night", trigger="metric_above", days=None, metric="sleep_hours", threshold=9)
+        falling = silence_rule(name="Falling", trigger="metric_falling", days=3, metric="sleep_hours")
+        for day, (a, l, e) in enumerate([(7, 8, 7), (6.5, 9.5, 7), (5.5, 8, 7)], start=1):
+            measure(ana, a, local(day, 8))
+            measure(luis, l, local(day, 8))
+            measure(eva, e, local(day, 8))
+            rules_evaluate(now=local(day, 9))
+            rules_evaluate(now=local(day, 10))  # looking twice fires nothing new
+        assert fired(below) == [("Ana", "measurement")], "5.5 h is below 6; Luis's and Eva's nights are not"
+        assert fired(above) == [("Luis", "measurement")], "9.5 h once; his 8 h after it fires nothing more"
+        assert fired(falling) == [("Ana", "falling")], "7 → 6.5 → 5.5; Eva is flat"
+        assert below.decisions.get().context == {"metric": "sleep_hours", "value": 5.5, "threshold": 6.0}
+
+
+def test_a_goal_at_risk_a_streak_and_a_due_step_fire_for_the_right_people(alpha, clock, committed):
+    from coaching.services.enrollments import enrollment_create
+    from coaching.services.rules import rules_evaluate
+
+    clock.clock_set(local(0, 7))
+    with tenant_context(alpha.creator):
+        program = sleep_program_with_goal()
+        behind, on_track = person_who_wrote(local(0, 7), name="Ana"), person_who_wrote(local(0, 7), name="Luis")
+        for conversation in (behind, on_track):
+            enrollment_create(program=program, contact=conversation.contact, timezone="Europe/Madrid", source="hub")
+        at_risk = silence_rule(name="Goal at risk", trigger="goal_at_risk", days=None, program=program)
+        streak = silence_rule(name="Three days", trigger="streak_reached", days=3, metric="sleep_hours")
+        step = silence_rule(name="Day 2 step", trigger="step_due", days=None, program=program, step_position=2)
+        for day in (1, 2, 3):
+            measure(on_track, 7.5, local(day, 8, 5))
+            measure(behind, 5, local(day, 8, 5)) if day == 1 else None
+            rules_evaluate(now=local(day, 9))
+        assert fired(at_risk) == [("Ana", "goal")], "a quarter of the window gone, 0 of 6 met; Luis 3 of 6"
+        assert fired(streak) == [("Luis", "streak")], "three days in a row; Ana measured once"
+        assert fired(step) == [("Ana", "step"), ("Luis", "step")], "the day-2 step, once each"
+        rules_evaluate(now=local(4, 9))
+        assert len(fired(streak)) == 1, "a fourth day continues the same streak: not fired again"
+
+
+def test_a_rule_can_tell_the_team_or_move_the_person_to_a_later_step(alpha, clock, drive, committed):
+    from coaching.models import StepSend
+    from coaching.services.enrollments import enrollment_create
+    from conversations.models import TeamNotification
+
+    clock.clock_set(local(0, 7))
+    with tenant_context(alpha.creator):
+        program = sleep_program_with_goal()
+        conversation = person_who_wrote(local(0, 7))
+        enrollment_create(program=program, contact=conversation.contact, timezone="Europe/Madrid", source="hub")
+        with committed():
+            silence_rule(name="Tell us", days=2, action="notify_team", message="")
+            silence_rule(name="Skip ahead", days=2, action="move_to_step", message="", program=program,
+                         step_position=10)  # fmt: skip
+    drive(local(2, 7, 5))
+    with tenant_context(alpha.creator):
+        assert set(RuleDecision.objects.values_list("outcome", flat=True)) == {"scheduled"}, "07:05 is before 08:00"
+    drive(local(2, 8))
+    drive(local(2, 8, 1))  # the scheduler's next tick
+    with tenant_context(alpha.creator):
+        assert set(RuleDecision.objects.values_list("outcome", flat=True)) == {"sent"}
+        notes = TeamNotification.objects.filter(kind="rule", contact=conversation.contact)
+        assert notes.exists() and notes.first().conversation_id == conversation.pk
+        sends = dict(StepSend.objects.values_list("step__day", "status"))
+        assert [sends[day] for day in range(3, 10)] == ["skipped"] * 7, "days 3 to 9 skipped"
+        assert sends[10] == "sent", "day 10's check-in went at the next tick"
+        assert sends[11] == "pending"
+
+
+def test_a_rule_scoped_to_tags_sees_only_those_people_and_another_creator_sees_none(alpha, beta, clock, committed):
+    from coaching.services.rules import rules_evaluate
+    from coaching.triggers import rule_targets
+
+    clock.clock_set(local(0, 10))
+    with tenant_context(alpha.creator):
+        vip = person_who_wrote(local(0, 9), name="Ana", tags=["vip"])
+        person_who_wrote(local(0, 9), name="Luis", tags=["trial"])
+    with tenant_context(beta.creator):
+        rule = silence_rule(tags=["vip"])
+        everyone = silence_rule(name="Everyone")
+        rules_evaluate(now=local(5, 10))
+        assert RuleDecision.objects.count() == 0, "beta's rules never see alpha's people"
+        assert list(rule_targets(everyone)) == []
+    with tenant_context(alpha.creator):
+        rule = silence_rule(tags=["vip"])
+        rules_evaluate(now=local(5, 10))
+        assert list(RuleDecision.objects.values_list("contact_id", flat=True)) == [vip.contact_id]
+        assert rule.tags == ["vip"]
+
+
+def test_erasing_a_person_erases_their_decisions(alpha, clock, drive, committed):
+    from conversations.models import Contact
+
+    clock.clock_set(local(0, 10))
+    with tenant_context(alpha.creator):
+        conversation = person_who_wrote(local(0, 10))
+        with committed():
+            silence_rule()
+    drive(local(3, 10))
+    with tenant_context(alpha.creator):
+        assert RuleDecision.objects.filter(contact=conversation.contact).count() == 1
+        Contact.objects.filter(pk=conversation.contact_id).delete()
+        assert RuleDecision.objects.count() == 0
