@@ -410,9 +410,9 @@ def test_metric_triggers_fire_on_the_measurement_that_crosses_once_each(alpha, c
         below = silence_rule(name="Short night", trigger="metric_below", days=None, metric="sleep_hours", threshold=6)
         above = silence_rule(name="Long night", trigger="metric_above", days=None, metric="sleep_hours", threshold=9)
         falling = silence_rule(name="Falling", trigger="metric_falling", days=3, metric="sleep_hours")
-        for day, (a, l, e) in enumerate([(7, 8, 7), (6.5, 9.5, 7), (5.5, 8, 7)], start=1):
+        for day, (a, lu, e) in enumerate([(7, 8, 7), (6.5, 9.5, 7), (5.5, 8, 7)], start=1):
             measure(ana, a, local(day, 8))
-            measure(luis, l, local(day, 8))
+            measure(luis, lu, local(day, 8))
             measure(eva, e, local(day, 8))
             rules_evaluate(now=local(day, 9))
             rules_evaluate(now=local(day, 10))  # looking twice fires nothing new
