@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -249,7 +250,9 @@ def message_for(rule: Rule, contact: Contact, context: dict[str, Any]) -> tuple[
     own opening line and what the material says about the program and the trigger's topic."""
     language = _person_language(contact)
     if rule.action == Rule.Action.FIXED_MESSAGE:
-        return rule.message.replace("{name}", _first_name(contact)).strip(), []
+        name = _first_name(contact)
+        text = rule.message.replace("{name}", name) if name else re.sub(r"\s*\{name\}", "", rule.message)
+        return text.strip().lstrip(",").strip(), []
     from conversations.selectors import persona_get
     from knowledge.answering import Voice, write_message
 
