@@ -4,8 +4,14 @@ runs first), so a burst of 08:00 check-ins never delays a person waiting for an 
 
 from __future__ import annotations
 
-import dramatiq
+from functools import lru_cache
 
+import dramatiq
+from django.conf import settings
+from dramatiq.rate_limits import ConcurrentRateLimiter
+from dramatiq.rate_limits.backends import RedisBackend
+
+from coaching.selectors import CLAIM_STALE
 from coaching.services.proactive import proactive_run_due
 from tenants import clock
 from tenants.jobs import tenant_actor
@@ -17,10 +23,27 @@ PROACTIVE_PRIORITY = 100
 
 @tenant_actor(max_retries=3, min_backoff=5_000, queue_name="proactive", priority=PROACTIVE_PRIORITY)
 def proactive_run(creator: Creator) -> None:
-    """Send this creator's due steps and reminders, a batch at a time (the next batch is a new job,
-    so one creator's thousands wait behind other creators' work, not in front of it)."""
-    if proactive_run_due()["more"]:
-        proactive_run.send(creator.schema_name)
+    """Send this creator's due steps, reminders and nudges, a batch at a time (the next batch is a
+    new job, so one creator's thousands wait behind other creators' work, not in front of it). One
+    run per creator at a time: a second finds the first at work and leaves it (it queues the next)."""
+    with creator_run_lock(creator.schema_name).acquire(raise_on_failure=False) as acquired:
+        if acquired and proactive_run_due()["more"]:
+            proactive_run.send(creator.schema_name)
+
+
+def creator_run_lock(schema_name: str) -> ConcurrentRateLimiter:
+    """At most one proactive run per creator across every worker, so 10,000 nudges of one creator
+    take one worker thread (and one LLM call at a time), never the whole pool. Released after a
+    crash when its claims go stale."""
+    return ConcurrentRateLimiter(
+        _lock_backend(settings.REDIS_URL), f"proactive-run:{schema_name}", limit=1,
+        ttl=int(CLAIM_STALE.total_seconds() * 1000),
+    )  # fmt: skip
+
+
+@lru_cache(maxsize=4)
+def _lock_backend(url: str) -> RedisBackend:
+    return RedisBackend(url=url)
 
 
 @dramatiq.actor(max_retries=0, queue_name="proactive", priority=PROACTIVE_PRIORITY)

@@ -142,9 +142,11 @@ def rules_evaluate(*, now: datetime, batch: int | None = None) -> dict[str, int]
     batch = batch or settings.PROACTIVE_BATCH
     counts = {"fired": 0, "more": 0}
     for rule in Rule.objects.filter(enabled=True).select_related("program"):
-        fired = _rule_fire(rule, now=now, batch=batch)
+        # A rule whose coach writes each message takes an LLM call per firing: fewer per job.
+        limit = min(batch, settings.RULES_WRITE_BATCH) if rule.action == Rule.Action.AI_MESSAGE else batch
+        fired = _rule_fire(rule, now=now, batch=limit)
         counts["fired"] += fired
-        if fired >= batch:
+        if fired >= limit:
             counts["more"] = 1
         else:
             Rule.objects.filter(pk=rule.pk).update(evaluated_at=now)
