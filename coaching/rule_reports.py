@@ -31,7 +31,9 @@ def contact_decisions(contact: Contact) -> QuerySet[RuleDecision]:
 
 
 def approvals_waiting() -> QuerySet[RuleDecision]:
-    waiting = RuleDecision.objects.filter(outcome=RuleDecision.Outcome.AWAITING_APPROVAL)
+    from tenants import clock
+
+    waiting = RuleDecision.objects.filter(outcome=RuleDecision.Outcome.AWAITING_APPROVAL, expires_at__gt=clock.now())
     return waiting.select_related("rule", "contact").order_by("expires_at")
 
 

@@ -479,6 +479,10 @@ def approval_decide(*, decision: RuleDecision, approve: bool, text: str | None =
         raise ValidationError(
             _("This message is no longer waiting for approval (%(state)s).") % {"state": decision.get_outcome_display()}
         )
+    if decision.expires_at is not None and decision.expires_at <= now:
+        _expire(now)  # its time passed before the engine's next look: expired now, not sent
+        raise ValidationError(_("This message is no longer waiting for approval (%(state)s).")
+                              % {"state": RuleDecision.Outcome.EXPIRED.label})  # fmt: skip
     if text is not None:
         text = text.strip()
         if not text:

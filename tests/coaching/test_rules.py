@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.exceptions import ValidationError
 from django_tenants.utils import tenant_context
 
 from analytics.models import Event
@@ -231,6 +232,9 @@ def test_approval_mode_holds_ai_messages_for_the_team_who_approve_edit_reject_or
         approval_decide(decision=ana, approve=True, text="Ana, a quick hello from me!", by=alpha.owner.email)
         approval_decide(decision=waiting[people[1].contact_id], approve=False, by=alpha.owner.email)
     drive(local(2, 10, 6))
+    clock.clock_set(local(3, 10, 6))
+    with tenant_context(alpha.creator), pytest.raises(ValidationError, match="no longer waiting"):
+        approval_decide(decision=waiting[people[2].contact_id], approve=True, by=alpha.owner.email)
     drive(local(3, 10, 6))
     with tenant_context(alpha.creator):
         assert nudges(people[0]) == ["Ana, a quick hello from me!"]
@@ -509,3 +513,36 @@ def test_erasing_a_person_erases_their_decisions(alpha, clock, drive, committed)
         assert RuleDecision.objects.filter(contact=conversation.contact).count() == 1
         Contact.objects.filter(pk=conversation.contact_id).delete()
         assert RuleDecision.objects.count() == 0
+
+
+def test_on_whatsapp_outside_the_24_hour_window_a_nudge_goes_as_the_rules_template(
+    alpha, whatsapp, number, platform_for, jobs, committed, clock
+):
+    import time as wall
+
+    import time_machine
+    from django.utils import timezone
+
+    from coaching.services.enrollments import sending_window_update
+    from coaching.services.proactive import proactive_run_due
+    from tests.conversations.outlets.conftest import PHONE_NUMBER_ID
+    from tests.conversations.outlets.test_whatsapp import ANA
+
+    whatsapp.add_template(PHONE_NUMBER_ID, "coach_nudge", "es")
+    platform_for(alpha.creator).whatsapp(number, whatsapp.message_payload(PHONE_NUMBER_ID, ANA, "Hola"))
+    jobs()
+    later = timezone.now() + timedelta(hours=26)
+    with tenant_context(alpha.creator):
+        sending_window_update(start="00:00", end="23:59")
+        silence_rule(days=1, message="¿Cómo vas?", whatsapp_template="coach_nudge", whatsapp_template_language="es")
+    clock.clock_set(later)
+    whatsapp.now = lambda: wall.time() + 26 * 3600
+    with time_machine.travel(later, tick=False):
+        with tenant_context(alpha.creator), committed():
+            proactive_run_due()
+        jobs()
+        with tenant_context(alpha.creator):
+            assert RuleDecision.objects.get().outcome == "sent"
+    sent = whatsapp.sent_messages(PHONE_NUMBER_ID)[-1]
+    assert sent["type"] == "template" and sent["template"]["name"] == "coach_nudge"
+    assert sent["template"]["components"][0]["parameters"] == [{"type": "text", "text": "¿Cómo vas?"}]
