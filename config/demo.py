@@ -57,6 +57,7 @@ def demo_seed() -> list[str]:
     with tenant_context(creator):
         queued = demo_documents_upload(uploaded_by=owner.email)
         demo_widget_allow(origin_of(public_url))
+        people = demo_people_seed()
     return [
         f"demo creator: {creator.public_url('/hub/')}  (sign in as {owner.email} / {password})",
         f"staff admin:  {public_url}admin/  (sign in as {staff.email} / {password})",
@@ -64,7 +65,43 @@ def demo_seed() -> list[str]:
         f"knowledge:    {len(queued)} demo documents in the library (new ones are read by the worker)",
         f"chat widget:  {public_url}demo-site/  (another site with the snippet) · companion app: "
         f"{creator.public_url('/app/')}",
+        f"demo people:  {people} clients who last wrote 1 to 6 days ago (try a rule: hub → Rules)",
     ]
+
+
+# Clients of the demo coach, how many days ago each last wrote, and what they said (first seeding).
+DEMO_PEOPLE = [
+    ("Marta Ruiz", "es", 1, "¿Cuántas horas debería dormir?"),
+    ("James Carter", "en", 2, "How much water should I drink in the morning?"),
+    ("Lucía Fernández", "es", 3, "Hoy no he podido entrenar."),
+    ("Priya Shah", "en", 4, "Thanks, that helped!"),
+    ("Diego Torres", "es", 5, "¿Qué ceno antes de dormir?"),
+    ("Emma Wilson", "en", 6, "I slept badly again."),
+]
+
+
+def demo_people_seed() -> int:
+    """A few clients with a conversation in the companion app, silent for 1 to 6 days, so a rule
+    ("no reply for 2 days") has someone to fire for on a fresh `make run`. Idempotent: seeded once."""
+    from datetime import timedelta
+
+    from conversations.models import Contact, Conversation, Message
+    from tenants import clock
+
+    now = clock.now()
+    for number, (name, language, days, text) in enumerate(DEMO_PEOPLE, start=1):
+        contact, created = Contact.objects.get_or_create(
+            external_id=f"demo-person-{number}",
+            defaults={"display_name": name, "language": language, "tags": ["demo"], "preferred_outlet": "app"},
+        )
+        if not created:
+            continue
+        conversation = Conversation.objects.create(contact=contact, outlet="app", language=language)
+        Message.objects.create(
+            conversation=conversation, author=Message.Author.USER, text=text, language=language,
+            created_at=now - timedelta(days=days),
+        )  # fmt: skip
+    return len(DEMO_PEOPLE)
 
 
 def demo_widget_allow(origin: str) -> None:
