@@ -362,7 +362,7 @@ class Rule(models.Model):
     action = models.CharField(max_length=20, choices=Action.choices, default=Action.AI_MESSAGE)
     message = models.TextField(max_length=2000, blank=True)
     # A program day: the day whose steps fire the rule (step_due), or the day to move people to.
-    step_position = models.PositiveIntegerField(null=True, blank=True)
+    step_day = models.PositiveIntegerField(null=True, blank=True)
     holdout_percent = models.PositiveSmallIntegerField(default=10, validators=[MaxValueValidator(90)])
     needs_approval = models.BooleanField(default=False)
     # The metric the effect page compares besides replies (optional).

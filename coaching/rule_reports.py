@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import mean, variance
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db.models import Exists, OuterRef, QuerySet
 
@@ -86,7 +87,7 @@ class Effect:
 
 def rule_effect(rule: Rule, *, now: datetime) -> Effect:
     """Reply within 48 hours of the moment a nudge went (or, held back, would have gone), for each
-    arm, with the difference and its 95% interval (normal approximation, unpooled); and the mean
+    arm, with the difference and its 95% interval (Newcombe's, from Wilson intervals); and the mean
     of the rule's target metric's first value in the 7 days after, likewise (Welch)."""
     replied = Message.objects.filter(
         conversation__contact=OuterRef("contact_id"),
@@ -113,10 +114,7 @@ def rule_effect(rule: Rule, *, now: datetime) -> Effect:
     enough = sent.firings >= MIN_PER_ARM and held.firings >= MIN_PER_ARM
     difference = low = high = None
     if sent.firings and held.firings:
-        p1, p0 = sent.reply_rate or 0.0, held.reply_rate or 0.0
-        difference = p1 - p0
-        spread = Z_95 * math.sqrt(p1 * (1 - p1) / sent.firings + p0 * (1 - p0) / held.firings)
-        low, high = difference - spread, difference + spread
+        difference, low, high = rate_difference(sent.replied, sent.firings, held.replied, held.firings)
     m_diff = m_low = m_high = None
     if len(sent.metric_values) >= 2 and len(held.metric_values) >= 2:
         m_diff = mean(sent.metric_values) - mean(held.metric_values)
@@ -126,6 +124,27 @@ def rule_effect(rule: Rule, *, now: datetime) -> Effect:
         )
         m_low, m_high = m_diff - spread, m_diff + spread
     return Effect(sent, held, waiting, enough, difference, low, high, rule.target_metric, m_diff, m_low, m_high)
+
+
+def wilson(successes: int, trials: int) -> tuple[float, float]:
+    """The Wilson score interval of a proportion (95%): inside [0, 1], sensible at 0% and 100%."""
+    p = successes / trials
+    centre = (p + Z_95**2 / (2 * trials)) / (1 + Z_95**2 / trials)
+    half = Z_95 * math.sqrt(p * (1 - p) / trials + Z_95**2 / (4 * trials**2)) / (1 + Z_95**2 / trials)
+    return centre - half, centre + half
+
+
+def rate_difference(r1: int, n1: int, r0: int, n0: int) -> tuple[float, float, float]:
+    """p1 - p0 with Newcombe's hybrid score interval (95%, from two Wilson intervals): it stays
+    within [-1, 1] and keeps a width when a rate is 0% or 100%, where the normal one does not."""
+    p1, p0 = r1 / n1, r0 / n0
+    (l1, u1), (l0, u0) = wilson(r1, n1), wilson(r0, n0)
+    difference = p1 - p0
+    return (
+        difference,
+        difference - math.sqrt((p1 - l1) ** 2 + (u0 - p0) ** 2),
+        difference + math.sqrt((u1 - p1) ** 2 + (p0 - l0) ** 2),
+    )
 
 
 def _arm(items: list[tuple[bool, float | None]]) -> Arm:
@@ -152,8 +171,7 @@ def rule_preview(rule: Rule, *, now: datetime, days: int = 7) -> list[dict[str, 
     """What the engine would do over the next `days` if nobody wrote, measured or joined: each
     firing not decided yet, with when it would go (or why it would not). The holdout is random:
     the share it would hold back is the rule's, which of these is not known in advance."""
-    from coaching.selectors import proactive_settings
-    from coaching.services.rules import planned_time, proactive_sent_today
+    from coaching.selectors import SendingTimes
 
     firings = rule_firings(rule, now=now, until=now + timedelta(days=days))
     decided = set(
@@ -161,27 +179,30 @@ def rule_preview(rule: Rule, *, now: datetime, days: int = 7) -> list[dict[str, 
             "contact_id", "trigger_key"
         )
     )
-    cap = proactive_settings().daily_cap
+    firings = [f for f in firings if (f.contact.pk, f.key) not in decided]
+    people = list({f.contact.pk: f.contact for f in firings}.values())
+    times = SendingTimes(people)
+    today = times.sent_on_day(people, now)
     per_day: dict[tuple[Any, Any], int] = {}
     rows = []
     for firing in firings:
-        if (firing.contact.pk, firing.key) in decided:
-            continue
         contact = firing.contact
-        at = planned_time(contact, max(firing.fires_at, now))
+        at = times.fit(contact, max(firing.fires_at, now))
         outcome, reason = "would_send", ""
         if rule.writes_message and contact.opted_out_at is not None:
             outcome, reason = "would_skip", "opted_out"
         elif rule.writes_message and contact.crisis_at is not None:
             outcome, reason = "would_skip", "crisis"
         elif rule.writes_message:
-            day_key = (contact.pk, at.date())
-            already = per_day.get(day_key)
-            if already is None:
-                already = proactive_sent_today(contact, now=at) if at.date() == now.date() else 0
-            if already >= cap:
+            zone = ZoneInfo(times.zone(contact))
+            day = at.astimezone(zone).date()
+            key = (contact.pk, day)
+            if key not in per_day:
+                per_day[key] = today.get(contact.pk, 0) if day == now.astimezone(zone).date() else 0
+            if per_day[key] >= times.daily_cap:
                 outcome, reason = "would_skip", "daily_cap"
-            per_day[day_key] = already + (outcome == "would_send")
+            else:
+                per_day[key] += 1
         rows.append(
             {
                 "contact": contact,

@@ -124,12 +124,15 @@ class RuleIn(serializers.Serializer):
         allow_blank=True,
         help_text=gettext_lazy("For fixed_message; {name} becomes the person's first name."),
     )
-    step_position = serializers.IntegerField(
-        min_value=1,
-        max_value=10000,
+    step_day = serializers.IntegerField(
+        min_value=0,
+        max_value=730,
         required=False,
         allow_null=True,
-        help_text=gettext_lazy("For move_to_step: the step's position in the program."),
+        help_text=gettext_lazy(
+            "A program day: for move_to_step the day people move on to; for step_due the day whose steps fire "
+            "the rule (null: any)."
+        ),
     )
     holdout_percent = serializers.IntegerField(
         min_value=0,
@@ -173,7 +176,7 @@ class RuleOut(serializers.ModelSerializer):
         model = Rule
         fields = [
             "id", "name", "enabled", "trigger", "days", "metric", "threshold", "program", "tags", "action", "message",
-            "step_position", "holdout_percent", "needs_approval", "target_metric", "whatsapp_template",
+            "step_day", "holdout_percent", "needs_approval", "target_metric", "whatsapp_template",
             "whatsapp_template_language", "evaluated_at", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields

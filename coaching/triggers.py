@@ -214,8 +214,8 @@ def _step_due(rule: Rule, now: datetime, until: datetime) -> list[Firing]:
     ).select_related("enrollment__contact", "step")
     if rule.program_id:
         sends = sends.filter(enrollment__program_id=rule.program_id)
-    if rule.step_position is not None:
-        sends = sends.filter(step__day=rule.step_position)
+    if rule.step_day is not None:
+        sends = sends.filter(step__day=rule.step_day)
     return [
         Firing(s.enrollment.contact, f"step:{s.pk}", s.due_at, {"step_day": s.step.day, "kind": s.step.kind})
         for s in sends

@@ -38,7 +38,7 @@ class Migration(migrations.Migration):
                 ('tags', models.JSONField(blank=True, default=list)),
                 ('action', models.CharField(choices=[('ai_message', 'A message the coach writes'), ('fixed_message', 'A fixed message'), ('notify_team', 'Tell the team'), ('move_to_step', 'Move the person to a step')], default='ai_message', max_length=20)),
                 ('message', models.TextField(blank=True, max_length=2000)),
-                ('step_position', models.PositiveIntegerField(blank=True, null=True)),
+                ('step_day', models.PositiveIntegerField(blank=True, null=True)),
                 ('holdout_percent', models.PositiveSmallIntegerField(default=10, validators=[django.core.validators.MaxValueValidator(90)])),
                 ('needs_approval', models.BooleanField(default=False)),
                 ('target_metric', models.SlugField(blank=True, max_length=60)),

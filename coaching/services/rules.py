@@ -15,7 +15,6 @@ import re
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -26,8 +25,7 @@ from django.utils.translation import gettext as _
 from analytics.models import Event
 from analytics.services import EventSpec, event_record
 from coaching.models import Enrollment, Rule, RuleDecision, StepSend
-from coaching.selectors import CLAIM_STALE, contact_timezone, proactive_settings
-from coaching.services.enrollments import fit_to_sending_time
+from coaching.selectors import CLAIM_STALE, SendingTimes
 from coaching.triggers import Firing, last_written_at, rule_firings
 from conversations.models import Contact, Conversation, Message, TeamNotification
 from conversations.services.delivery import Unreachable, message_send
@@ -50,7 +48,7 @@ RULE_FIELDS = (
     "tags",
     "action",
     "message",
-    "step_position",
+    "step_day",
     "holdout_percent",
     "needs_approval",
     "target_metric",
@@ -75,8 +73,8 @@ def _checked(rule: Rule) -> Rule:
         errors["program"] = _("Choose the program whose steps fire this rule.")
     if rule.action == Rule.Action.FIXED_MESSAGE and not rule.message.strip():
         errors["message"] = _("Write the message.")
-    if rule.action == Rule.Action.MOVE_TO_STEP and (not rule.program_id or rule.step_position is None):
-        errors["step_position"] = _("Choose the program and the day to move people to.")
+    if rule.action == Rule.Action.MOVE_TO_STEP and (not rule.program_id or rule.step_day is None):
+        errors["step_day"] = _("Choose the program and the day to move people to.")
     if not isinstance(rule.tags, list) or not all(isinstance(tag, str) for tag in rule.tags):
         errors["tags"] = _("Tags are a list of words.")
     if errors:
@@ -128,12 +126,7 @@ def _exclusion(contact: Contact) -> str:
 def planned_time(contact: Contact, at: datetime) -> datetime:
     """The first moment at or after `at` inside the creator's sending window and the person's
     waking hours, in their own timezone (DST-correct)."""
-    enrollment = Enrollment.objects.filter(contact=contact, status=Enrollment.Status.ACTIVE).first()
-    zone = ZoneInfo(enrollment.timezone if enrollment else contact_timezone(contact))
-    window = proactive_settings()
-    quiet = (enrollment.quiet_start, enrollment.quiet_end) if enrollment else (None, None)
-    local = fit_to_sending_time(at.astimezone(zone), window=(window.window_start, window.window_end), quiet=quiet)
-    return local.astimezone(ZoneInfo("UTC"))
+    return SendingTimes([contact]).fit(contact, at)
 
 
 def rules_evaluate(*, now: datetime, batch: int | None = None) -> dict[str, int]:
@@ -160,23 +153,22 @@ def _rule_fire(rule: Rule, *, now: datetime, batch: int) -> int:
             "contact_id", "trigger_key"
         )
     )
-    fired = 0
-    for firing in firings:
-        if fired >= batch:
-            break
-        if (firing.contact.pk, firing.key) in decided:
-            continue
-        fired += _decide(rule, firing, now=now)
-    return fired
+    firings = [f for f in firings if (f.contact.pk, f.key) not in decided][:batch]
+    times = SendingTimes([f.contact for f in firings])
+    wake = [_decide(rule, firing, now=now, times=times) for firing in firings]
+    # One wake-up for the batch (the run's own reset at its end would find these too).
+    creator_wake_up_at(creator_id=connection.tenant.pk, due_at=min((at for at in wake if at), default=None))
+    return len(firings)
 
 
-def _decide(rule: Rule, firing: Firing, *, now: datetime) -> int:
+def _decide(rule: Rule, firing: Firing, *, now: datetime, times: SendingTimes) -> datetime | None:
     """One new firing: which arm it falls in, and (sending) its message written now, so the team
-    can read what will go, and approve it when the rule asks for that."""
+    can read what will go, and approve it when the rule asks for that. Returns when the scheduler
+    must look at it next (scheduled: its time; awaiting approval: its expiry), else None."""
     contact = firing.contact
     excluded = _exclusion(contact) if rule.writes_message else ""
     held_back = not excluded and holdout_random.random() * 100 < rule.holdout_percent
-    due_at = planned_time(contact, max(firing.fires_at, now))
+    due_at = times.fit(contact, max(firing.fires_at, now))
     decision = RuleDecision(
         rule=rule, contact=contact, trigger_key=firing.key[:120], context=firing.context, fired_at=now, due_at=due_at
     )
@@ -189,7 +181,7 @@ def _decide(rule: Rule, firing: Firing, *, now: datetime) -> int:
             decision.text, decision.citations = message_for(rule, contact, firing.context)
         if rule.needs_approval and rule.writes_message:
             decision.outcome = RuleDecision.Outcome.AWAITING_APPROVAL
-            decision.expires_at = now + timedelta(hours=proactive_settings().approval_hours)
+            decision.expires_at = now + timedelta(hours=times.approval_hours)
         else:
             decision.outcome = RuleDecision.Outcome.SCHEDULED
     try:
@@ -202,12 +194,10 @@ def _decide(rule: Rule, firing: Firing, *, now: datetime) -> int:
                 from conversations.services.notifications import team_notify
 
                 team_notify(kind=TeamNotification.Kind.APPROVAL, contact=contact, path="/hub/approvals/")
-                creator_wake_up_at(creator_id=connection.tenant.pk, due_at=decision.expires_at)
-            elif decision.outcome == RuleDecision.Outcome.SCHEDULED:
-                creator_wake_up_at(creator_id=connection.tenant.pk, due_at=decision.due_at)
+                return decision.expires_at
     except IntegrityError:  # a second engine decided this firing first
-        return 0
-    return 1
+        return None
+    return decision.due_at if decision.outcome == RuleDecision.Outcome.SCHEDULED else None
 
 
 def _event_data(decision: RuleDecision) -> dict[str, Any]:
@@ -304,18 +294,12 @@ def _claim(now: datetime, batch: int) -> list[uuid.UUID]:
 
 def proactive_sent_today(contact: Contact, *, now: datetime) -> int:
     """Messages the coach started for this person today, in their day: program steps and nudges."""
-    zone = ZoneInfo(contact_timezone(contact))
-    local = now.astimezone(zone)
-    midnight = datetime.combine(local.date(), datetime.min.time(), tzinfo=zone)
-    day = (midnight, midnight + timedelta(days=1))
-    steps = StepSend.objects.filter(enrollment__contact=contact, status=StepSend.Status.SENT, sent_at__range=day)
-    nudged = RuleDecision.objects.filter(
-        contact=contact, outcome=RuleDecision.Outcome.SENT, due_at__range=day, message__isnull=False
-    )
-    return steps.count() + nudged.count()
+    return SendingTimes([contact]).sent_on_day([contact], now)[contact.pk]
 
 
-def _hold_reason(decision: RuleDecision, now: datetime) -> tuple[str, datetime | None]:
+def _hold_reason(
+    decision: RuleDecision, now: datetime, times: SendingTimes, sent_today: dict[Any, int]
+) -> tuple[str, datetime | None]:
     """Why a due decision does not go now: ("", None) it goes; (code, None) it does not;
     ("later", at) it waits for the person's waking hours or the sending window."""
     contact, rule = decision.contact, decision.rule
@@ -327,35 +311,42 @@ def _hold_reason(decision: RuleDecision, now: datetime) -> tuple[str, datetime |
     if rule.writes_message:
         if excluded := _exclusion(contact):
             return excluded, None
-        at = planned_time(contact, now)
+        at = times.fit(contact, now)
         if at > now + timedelta(seconds=1):
             return "later", at
-        if proactive_sent_today(contact, now=now) >= proactive_settings().daily_cap:
+        if sent_today.get(contact.pk, 0) >= times.daily_cap:
             return "daily_cap", None
     return "", None
 
 
 def rule_decisions_run(*, now: datetime, batch: int | None = None) -> dict[str, int]:
-    """Due decisions carried out, waiting approvals past their time expired."""
+    """Due decisions carried out (the batch's people's times and the day's counts read once), and
+    waiting approvals past their time expired."""
     batch = batch or settings.PROACTIVE_BATCH
     counts = {"sent": 0, "skipped": 0, "cancelled": 0, "later": 0, "expired": 0, "more": 0}
     ids = _claim(now, batch)
-    for decision_id in ids:
-        counts[rule_decision_carry_out(decision_id=decision_id, now=now)] += 1
+    claimed = RuleDecision.objects.select_related("rule__program", "contact").filter(
+        pk__in=ids, outcome=RuleDecision.Outcome.SENDING
+    )
+    decisions = list(claimed.order_by("due_at"))
+    people = [decision.contact for decision in decisions]
+    times = SendingTimes(people)
+    sent_today = times.sent_on_day(people, now)
+    for decision in decisions:
+        outcome = rule_decision_carry_out(decision=decision, now=now, times=times, sent_today=sent_today)
+        counts[outcome] += 1
+        if outcome == "sent" and decision.rule.writes_message:
+            sent_today[decision.contact_id] = sent_today.get(decision.contact_id, 0) + 1
     counts["expired"] = _expire(now)
     counts["more"] = int(len(ids) >= batch)
     return counts
 
 
-def rule_decision_carry_out(*, decision_id: uuid.UUID, now: datetime) -> str:
-    decision = (
-        RuleDecision.objects.select_related("rule__program", "contact")
-        .filter(pk=decision_id, outcome=RuleDecision.Outcome.SENDING)
-        .first()
-    )
-    if decision is None:
-        return "skipped"
-    reason, later = _hold_reason(decision, now)
+def rule_decision_carry_out(
+    *, decision: RuleDecision, now: datetime, times: SendingTimes, sent_today: dict[Any, int]
+) -> str:
+    """One claimed decision: "sent" (or done), "skipped", "cancelled" or "later"."""
+    reason, later = _hold_reason(decision, now, times, sent_today)
     if reason == "later":
         RuleDecision.objects.filter(pk=decision.pk).update(
             outcome=RuleDecision.Outcome.SCHEDULED, due_at=later, claimed_at=None
@@ -378,11 +369,9 @@ def rule_decision_carry_out(*, decision_id: uuid.UUID, now: datetime) -> str:
         if message is None:  # the team told or the person moved: no message, so no NUDGE_SENT event
             decision.outcome = RuleDecision.Outcome.SENT
             event_record(
-                Event.Kind.RULE_ACTED,
-                contact_id=decision.contact_id,
-                subject_id=decision.pk,
+                Event.Kind.RULE_ACTED, contact_id=decision.contact_id, subject_id=decision.pk,
                 data=_event_data(decision),
-            )
+            )  # fmt: skip
     return "sent"
 
 
@@ -438,12 +427,12 @@ def _move_to_step(rule: Rule, contact: Contact, now: datetime) -> None:
     enrollment = Enrollment.objects.filter(contact=contact, program_id=rule.program_id, status="active").first()
     if enrollment is None:
         raise Unreachable(_("This person is not in the program any more."))
-    targets = StepSend.objects.filter(enrollment=enrollment, step__day=rule.step_position)
+    targets = StepSend.objects.filter(enrollment=enrollment, step__day=rule.step_day)
     if not targets.exists():
         raise Unreachable(_("The program has no step on that day."))
     with transaction.atomic():
         StepSend.objects.filter(
-            enrollment=enrollment, status=StepSend.Status.PENDING, step__day__lt=rule.step_position
+            enrollment=enrollment, status=StepSend.Status.PENDING, step__day__lt=rule.step_day
         ).update(status=StepSend.Status.SKIPPED, reason="moved on by a rule")
         for offset, target in enumerate(targets.filter(status=StepSend.Status.PENDING).order_by("step__position")):
             StepSend.objects.filter(pk=target.pk).update(due_at=now + timedelta(seconds=offset))

@@ -34,8 +34,11 @@ def madrid_creator(alpha):
     """Alpha coaches from Madrid: people with no timezone of their own live in Madrid time."""
     from tenants.models import Creator
 
+    before = alpha.creator.timezone
     Creator.objects.filter(pk=alpha.creator.pk).update(timezone="Europe/Madrid")
     alpha.creator.timezone = "Europe/Madrid"
+    yield
+    alpha.creator.timezone = before
 
 
 @pytest.fixture
@@ -309,8 +312,8 @@ def test_the_effect_on_a_known_history_compares_replies_within_48_hours(alpha, c
     )  # fmt: skip
     assert effect.enough and MIN_PER_ARM <= 30
     assert effect.difference == pytest.approx(0.4)
-    spread = 1.959964 * ((0.6 * 0.4 / 30 + 0.2 * 0.8 / 30) ** 0.5)
-    assert (effect.low, effect.high) == (pytest.approx(0.4 - spread), pytest.approx(0.4 + spread))
+    # Newcombe's hybrid score interval for 18/30 - 6/30 (see the next test for the published examples).
+    assert (effect.low, effect.high) == (pytest.approx(0.1526, abs=5e-4), pytest.approx(0.5864, abs=5e-4))
     assert effect.metric_difference == pytest.approx(1.0), "a mean of 7.5 h after a nudge against 6.5 h"
     assert effect.metric_low > 0
 
@@ -332,6 +335,20 @@ def test_the_effect_says_when_there_is_not_enough_data_and_waits_48_hours_before
         MessageFactory(conversation=conversation, author="user", created_at=local(2, 13))
         later = rule_effect(rule, now=local(2, 14))
         assert (later.sent.firings, later.sent.replied, later.enough, later.difference) == (1, 1, False, None)
+
+
+def test_the_interval_stays_within_plus_and_minus_100_points_and_keeps_a_width_at_0_and_100_percent():
+    from coaching.rule_reports import rate_difference
+
+    # Newcombe (1998), Statistics in Medicine 17:873, table II, method 10.
+    assert rate_difference(56, 70, 48, 80)[1:] == (pytest.approx(0.0524, abs=1e-4), pytest.approx(0.3339, abs=1e-4))
+    assert rate_difference(9, 10, 3, 10)[1:] == (pytest.approx(0.1705, abs=1e-4), pytest.approx(0.8090, abs=1e-4))
+    difference, low, high = rate_difference(1, 2, 0, 2)
+    assert difference == 0.5 and -1 <= low < 0 < high <= 1
+    difference, low, high = rate_difference(0, 25, 0, 25)
+    assert difference == 0 and low < 0 < high, "no replies in either group is not 'exactly no effect'"
+    difference, low, high = rate_difference(25, 25, 0, 25)
+    assert difference == 1 and 0.7 < low < high == pytest.approx(1)
 
 
 def test_the_dry_run_shows_what_then_happens(alpha, clock, drive, committed):
@@ -438,7 +455,7 @@ def test_a_goal_at_risk_a_streak_and_a_due_step_fire_for_the_right_people(alpha,
             enrollment_create(program=program, contact=conversation.contact, timezone="Europe/Madrid", source="hub")
         at_risk = silence_rule(name="Goal at risk", trigger="goal_at_risk", days=None, program=program)
         streak = silence_rule(name="Three days", trigger="streak_reached", days=3, metric="sleep_hours")
-        step = silence_rule(name="Day 2 step", trigger="step_due", days=None, program=program, step_position=2)
+        step = silence_rule(name="Day 2 step", trigger="step_due", days=None, program=program, step_day=2)
         for day in (1, 2, 3):
             measure(on_track, 7.5, local(day, 8, 5))
             measure(behind, 5, local(day, 8, 5)) if day == 1 else None
@@ -463,7 +480,7 @@ def test_a_rule_can_tell_the_team_or_move_the_person_to_a_later_step(alpha, cloc
         with committed():
             silence_rule(name="Tell us", days=2, action="notify_team", message="")
             silence_rule(name="Skip ahead", days=2, action="move_to_step", message="", program=program,
-                         step_position=10)  # fmt: skip
+                         step_day=10)  # fmt: skip
     drive(local(2, 7, 5))
     with tenant_context(alpha.creator):
         assert set(RuleDecision.objects.values_list("outcome", flat=True)) == {"scheduled"}, "07:05 is before 08:00"

@@ -172,8 +172,9 @@ def test_unknown_fields_and_read_only_fields_are_ignored(alpha):
         ({"trigger": "step_due", "days": None}, "program"),
         ({"message": ""}, "message"),  # a fixed message needs its words
         ({"message": "x" * 2001}, "message"),
-        ({"action": "move_to_step"}, "step_position"),
-        ({"step_position": 0}, "step_position"),
+        ({"action": "move_to_step"}, "step_day"),
+        ({"step_day": -1}, "step_day"),
+        ({"step_day": 731}, "step_day"),
         ({"program": "not-a-uuid"}, "program"),
         ({"program": UNKNOWN}, "program"),
         ({"enabled": "maybe"}, "enabled"),
