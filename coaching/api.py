@@ -717,3 +717,40 @@ class SendingWindowApi(AnalystsRead, APIView):
         except ValidationError as exc:
             raise serializers.ValidationError(exc.message_dict) from exc
         return Response({"start": f"{row.window_start:%H:%M}", "end": f"{row.window_end:%H:%M}"})
+
+
+# --- Draft with AI ------------------------------------------------------------------------------
+
+
+class ProgramDraftIn(serializers.Serializer):
+    goal = serializers.CharField(
+        max_length=500, help_text='What people reach by the end, e.g. "Sleep better in two weeks".'
+    )
+    days = serializers.IntegerField(min_value=1, max_value=365, default=14, help_text="How long the program runs.")
+    language = serializers.ChoiceField(
+        choices=["en", "es"], required=False, allow_null=True, help_text="The lessons' language; default: the goal's."
+    )
+
+
+class ProgramDraftApi(APIView):
+    """A draft program from a goal and the creator's material: a welcome, lessons (quoted from the
+    material, or written from it when Ollama is configured), each citing its source, and check-ins.
+    It is not published: edit it, then publish. 400 when the material has nothing about the goal."""
+
+    permission_classes = [requires(Capability.EDIT_CONTENT)]
+
+    @extend_schema(
+        request=ProgramDraftIn,
+        responses={201: ProgramOut, 503: OpenApiResponse(description="The knowledge store is unreachable.")},
+    )
+    def post(self, request: Request) -> Response:
+        from coaching.services.drafting import program_draft_from_goal
+        from knowledge.vectors import VectorStoreUnavailable
+
+        data = ProgramDraftIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            program = program_draft_from_goal(**data.validated_data)
+        except VectorStoreUnavailable:
+            return api_error("vector_store_unavailable", "The knowledge store is unreachable right now.", 503)
+        return Response(ProgramOut(program).data, status=201)

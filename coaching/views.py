@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -9,6 +10,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from coaching.forms import (
@@ -201,9 +203,55 @@ def programs(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Program created. Add its steps below."))
                 return redirect("hub-program", program_id=program.pk)
+    return _programs_page(request, form=form, status=400 if form.errors else 200)
+
+
+def _programs_page(
+    request: HttpRequest, *, form: Any = None, draft_form: Any = None, status: int = 200
+) -> HttpResponse:
+    can_edit = request.membership.can(Capability.EDIT_CONTENT)  # type: ignore[attr-defined]
     rows = programs_list().annotate(people=Count("enrollments", filter=Q(enrollments__status__in=["active", "paused"])))
-    context = {"programs": rows, "form": form, "can_edit": can_edit, "window": proactive_settings()}
-    return render(request, "coaching/programs.html", context, status=400 if form.errors else 200)
+    context = {
+        "programs": rows,
+        "form": form or ProgramCreateForm(auto_id="program-%s"),
+        "draft_form": draft_form or ProgramDraftForm(auto_id="draft-%s"),
+        "can_edit": can_edit,
+        "window": proactive_settings(),
+    }
+    return render(request, "coaching/programs.html", context, status=status)
+
+
+class ProgramDraftForm(forms.Form):
+    """Draft with AI: a goal, and how many days the program runs."""
+
+    goal = forms.CharField(
+        label=gettext_lazy("Goal"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": gettext_lazy("e.g. Sleep better in two weeks")}),
+        help_text=gettext_lazy("What people reach by the end. Lessons come from your material and cite it."),
+    )
+    days = forms.IntegerField(label=gettext_lazy("Days"), min_value=1, max_value=365, initial=14)
+
+
+@hub_view(Capability.EDIT_CONTENT)
+@require_POST
+def program_draft_view(request: HttpRequest) -> HttpResponse:
+    """Draft with AI: a draft program from the goal and the creator's material, opened in the builder."""
+    from coaching.services.drafting import program_draft_from_goal
+    from knowledge.vectors import VectorStoreUnavailable
+
+    form = ProgramDraftForm(request.POST, auto_id="draft-%s")
+    if form.is_valid():
+        try:
+            program = program_draft_from_goal(**form.cleaned_data)
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        except VectorStoreUnavailable:
+            form.add_error(None, _("Your material cannot be reached right now. Please try again in a minute."))
+        else:
+            messages.success(request, _("Program drafted from your material. Edit it, then publish."))
+            return redirect("hub-program", program_id=program.pk)
+    return _programs_page(request, draft_form=form, status=400)
 
 
 @hub_view(Capability.VIEW_CONTENT)
@@ -498,9 +546,15 @@ def program_enrollment_action(request: HttpRequest, program_id: str, enrollment_
 @hub_view(Capability.EDIT_CONTENT)
 @require_POST
 def sending_window(request: HttpRequest) -> HttpResponse:
-    """The creator's sending window, set on the Programs page."""
+    """The creator's sending window, set on the Programs page, with the rules' limits (messages the
+    coach starts per person per day, hours a message may wait for approval)."""
+    from coaching.rules_forms import SendingWindowForm
+
+    form = SendingWindowForm(request.POST)
     try:
-        sending_window_update(start=request.POST.get("start", ""), end=request.POST.get("end", ""))
+        if not form.is_valid():
+            raise ValidationError([f"{form[name].label}: {' '.join(errors)}" for name, errors in form.errors.items()])
+        sending_window_update(**form.cleaned_data)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

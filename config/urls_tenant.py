@@ -8,6 +8,8 @@ from analytics.reports import api as analytics_api
 from analytics.reports import views as analytics_views
 from coaching import api as coaching_api
 from coaching import companion_views as coaching_companion_views
+from coaching import rules_api as coaching_rules_api
+from coaching import rules_views as coaching_rules_views
 from coaching import views as coaching_views
 from config.content_security import api_reference_policy
 from config.health import healthz
@@ -116,6 +118,7 @@ api_v1 = [
     ),
     path("programs", coaching_api.ProgramsApi.as_view(), name="api-programs"),
     path("sending-window", coaching_api.SendingWindowApi.as_view(), name="api-sending-window"),
+    path("programs/draft", coaching_api.ProgramDraftApi.as_view(), name="api-program-draft"),
     path("programs/<uuid:program_id>", coaching_api.ProgramApi.as_view(), name="api-program"),
     path("programs/<uuid:program_id>/steps", coaching_api.ProgramStepsApi.as_view(), name="api-program-steps"),
     path(
@@ -165,6 +168,32 @@ api_v1 = [
         coaching_api.ContactReminderCancelApi.as_view(),
         name="api-contact-reminder-cancel",
     ),
+    path("rules", coaching_rules_api.RulesApi.as_view(), name="api-rules"),
+    path("rules/<uuid:rule_id>", coaching_rules_api.RuleApi.as_view(), name="api-rule"),
+    path("rules/<uuid:rule_id>/enable", coaching_rules_api.RuleSwitchApi.as_view(enabled=True), name="api-rule-enable"),
+    path(
+        "rules/<uuid:rule_id>/disable", coaching_rules_api.RuleSwitchApi.as_view(enabled=False), name="api-rule-disable"
+    ),
+    path("rules/<uuid:rule_id>/preview", coaching_rules_api.RulePreviewApi.as_view(), name="api-rule-preview"),
+    path("rules/<uuid:rule_id>/decisions", coaching_rules_api.RuleDecisionsApi.as_view(), name="api-rule-decisions"),
+    path("rules/<uuid:rule_id>/effect", coaching_rules_api.RuleEffectApi.as_view(), name="api-rule-effect"),
+    path("approvals", coaching_rules_api.ApprovalsApi.as_view(), name="api-approvals"),
+    path("approvals/<uuid:decision_id>", coaching_rules_api.ApprovalApi.as_view(), name="api-approval"),
+    path(
+        "approvals/<uuid:decision_id>/approve",
+        coaching_rules_api.ApprovalApproveApi.as_view(),
+        name="api-approval-approve",
+    ),
+    path(
+        "approvals/<uuid:decision_id>/reject",
+        coaching_rules_api.ApprovalRejectApi.as_view(),
+        name="api-approval-reject",
+    ),
+    path(
+        "contacts/<uuid:contact_id>/decisions",
+        coaching_rules_api.ContactDecisionsApi.as_view(),
+        name="api-contact-decisions",
+    ),
     path("analytics/overview", analytics_api.OverviewApi.as_view(), name="api-analytics-overview"),
     path("schema/", SpectacularAPIView.as_view(urlconf="config.urls_tenant"), name="api-schema"),
     path("docs/", api_reference_policy(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
@@ -180,6 +209,7 @@ hub = [
     path("checkup/questions/", coaching_views.add_checkup_question, name="hub-checkup-question-add"),
     path("programs/", coaching_views.programs, name="hub-programs"),
     path("programs/window/", coaching_views.sending_window, name="hub-sending-window"),
+    path("programs/draft/", coaching_views.program_draft_view, name="hub-program-draft"),
     path("programs/<str:program_id>/", coaching_views.program_detail, name="hub-program"),
     path("programs/<str:program_id>/settings/", coaching_views.program_settings, name="hub-program-settings"),
     path("programs/<str:program_id>/steps/", coaching_views.program_step_add, name="hub-program-step-add"),
@@ -215,6 +245,15 @@ hub = [
         coaching_views.program_enrollment_action,
         name="hub-program-enrollment-action",
     ),
+    path("rules/", coaching_rules_views.rules, name="hub-rules"),
+    path("rules/new/", coaching_rules_views.rule_new, name="hub-rule-new"),
+    path("rules/people/<str:contact_id>/", coaching_rules_views.person_decisions, name="hub-rules-person"),
+    path("rules/<str:rule_id>/", coaching_rules_views.rule_detail, name="hub-rule"),
+    path("rules/<str:rule_id>/edit/", coaching_rules_views.rule_edit, name="hub-rule-edit"),
+    path("rules/<str:rule_id>/toggle/", coaching_rules_views.rule_toggle, name="hub-rule-toggle"),
+    path("rules/<str:rule_id>/delete/", coaching_rules_views.rule_delete_view, name="hub-rule-delete"),
+    path("approvals/", coaching_rules_views.approvals, name="hub-approvals"),
+    path("approvals/<str:decision_id>/", coaching_rules_views.approval_view, name="hub-approval"),
     path("analytics/", analytics_views.overview, name="hub-analytics"),
     path("knowledge/", knowledge_views.library, name="hub-knowledge"),
     path("knowledge/status.json", knowledge_views.library_status, name="hub-knowledge-status"),
