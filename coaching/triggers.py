@@ -16,8 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Max, Q, QuerySet
 
 from coaching.models import Enrollment, Goal, Measurement, ProgramStep, Rule, StepSend
 from coaching.selectors import goal_progress
@@ -65,17 +64,37 @@ def rule_firings(rule: Rule, *, now: datetime, until: datetime) -> list[Firing]:
 
 
 def _silent(rule: Rule, now: datetime, until: datetime) -> list[Firing]:
-    """Silent for `days`: counted from the person's last message, or (never wrote) from joining."""
+    """Silent for `days`: counted from the person's last message, or (never wrote) from joining.
+    Two grouped reads over the targeted people (a correlated subquery per person grew with the
+    square of the people: 9 s at 10,000, bench/rules.py)."""
     days = timedelta(days=rule.days or 1)
-    last_in = Message.objects.filter(conversation__contact=OuterRef("pk"), author=Message.Author.USER)
-    last_in = last_in.order_by("-created_at").values("created_at")[:1]
-    joined = Enrollment.objects.filter(contact=OuterRef("pk")).order_by("-enrolled_at").values("enrolled_at")[:1]
-    people = rule_targets(rule).annotate(since=Coalesce(Subquery(last_in), Subquery(joined)))
-    people = people.filter(since__isnull=False, since__lte=until - days)
-    return [
-        Firing(p, f"silent:{p.since.isoformat()}", max(p.since + days, rule.created_at), {"days": (days.days)})
-        for p in people
-    ]
+    targets = rule_targets(rule).values("pk")
+    since = dict(
+        Enrollment.objects.filter(contact__in=targets)
+        .values("contact_id")
+        .annotate(at=Max("enrolled_at"))
+        .values_list("contact_id", "at")
+    )
+    since |= dict(
+        Message.objects.filter(conversation__contact__in=targets, author=Message.Author.USER)
+        .values("conversation__contact_id")
+        .annotate(at=Max("created_at"))
+        .values_list("conversation__contact_id", "at")
+    )
+    silent = {contact_id: at for contact_id, at in since.items() if at <= until - days}
+    firings = []
+    for person in _contacts(silent):
+        at = silent[person.pk]
+        firings.append(Firing(person, f"silent:{at.isoformat()}", max(at + days, rule.created_at), {"days": days.days}))
+    return firings
+
+
+def _contacts(ids: Any) -> list[Contact]:
+    ids = list(ids)
+    people: list[Contact] = []
+    for start in range(0, len(ids), 5000):
+        people += Contact.objects.filter(pk__in=ids[start : start + 5000])
+    return people
 
 
 def _check_in_missed(rule: Rule, now: datetime, until: datetime) -> list[Firing]:
