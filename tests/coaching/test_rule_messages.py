@@ -78,3 +78,10 @@ def test_a_fixed_message_fills_in_the_first_name_only(alpha):
         anonymous, _ = message_for(rule, ContactFactory(display_name="Visitor", anonymous=True), {})
     assert text == "Hola Ana, ¿seguimos?"
     assert anonymous == "Hola, ¿seguimos?", "no name: no dangling space"
+
+
+def test_a_person_who_speaks_spanish_gets_the_coachs_words_in_spanish(alpha, settings):
+    settings.CHROMA_URL = "http://127.0.0.1:9"
+    with tenant_context(alpha.creator):
+        text, _ = message_for(sleep_rule(), ContactFactory(display_name="Marta Ruiz", language="es"), {"days": 4})
+    assert text == "¡Hola, Marta! Hace 4 días que no hablamos. ¿Cómo te va?"
