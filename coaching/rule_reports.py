@@ -10,13 +10,14 @@ from statistics import mean, variance
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from coaching.models import Measurement, Rule, RuleDecision
 from coaching.triggers import rule_firings
 from conversations.models import Contact, Message
 
 REPLY_WINDOW = timedelta(hours=48)
+UNDECIDED = {"scheduled", "awaiting", "sending"}
 METRIC_WINDOW = timedelta(days=7)
 # Fewer firings than this in either arm and the page says there is not enough data yet.
 MIN_PER_ARM = 20
@@ -88,28 +89,38 @@ class Effect:
 def rule_effect(rule: Rule, *, now: datetime) -> Effect:
     """Reply within 48 hours of the moment a nudge went (or, held back, would have gone), for each
     arm, with the difference and its 95% interval (Newcombe's, from Wilson intervals); and the mean
-    of the rule's target metric's first value in the 7 days after, likewise (Welch)."""
+    of the rule's target metric's first value in the 7 days after, likewise (Welch).
+
+    Every firing not held back counts as sent — cancelled because the person wrote first, skipped
+    at the day's cap, rejected or expired included — so the two groups stay alike, as the draw
+    made them; only people left out before the draw (opted out, in crisis) are not counted."""
     replied = Message.objects.filter(
         conversation__contact=OuterRef("contact_id"),
         author=Message.Author.USER,
         created_at__gt=OuterRef("due_at"),
         created_at__lte=OuterRef("due_at") + REPLY_WINDOW,
     )
+    excluded_at_firing = Q(outcome=RuleDecision.Outcome.SKIPPED, reason__in=["opted_out", "crisis"]) & Q(
+        decided_at=F("fired_at")
+    )
     rows = (
-        RuleDecision.objects.filter(
-            rule=rule, outcome__in=[RuleDecision.Outcome.SENT, RuleDecision.Outcome.HELD_BACK], due_at__lte=now
-        )
+        RuleDecision.objects.filter(rule=rule)
+        .exclude(excluded_at_firing)
         .annotate(replied=Exists(replied))
         .values("outcome", "replied", "due_at", "contact_id")
     )
-    arms: dict[str, list[tuple[bool, float | None]]] = {"sent": [], "held_back": []}
+    arms: dict[str, list[tuple[bool, Any]]] = {"sent": [], "held_back": []}
     waiting = 0
     for row in rows:
-        if not row["replied"] and row["due_at"] > now - REPLY_WINDOW:
-            waiting += 1  # no reply yet, but one may still come: not counted either way
+        undecided = row["outcome"] in UNDECIDED or row["due_at"] > now
+        if undecided or (not row["replied"] and row["due_at"] > now - REPLY_WINDOW):
+            waiting += 1  # not decided, or no reply yet but one may still come: not counted either way
             continue
-        value = _first_metric(rule.target_metric, row["contact_id"], row["due_at"], now) if rule.target_metric else None
-        arms[row["outcome"]].append((row["replied"], value))
+        arm = "held_back" if row["outcome"] == RuleDecision.Outcome.HELD_BACK else "sent"
+        arms[arm].append((row["replied"], row))
+    values = _first_metrics(rule, [row for items in arms.values() for _replied, row in items], now)
+    arms = {name: [(replied, values.get((row["contact_id"], row["due_at"]))) for replied, row in items]
+            for name, items in arms.items()}  # fmt: skip
     sent, held = (_arm(arms["sent"]), _arm(arms["held_back"]))
     enough = sent.firings >= MIN_PER_ARM and held.firings >= MIN_PER_ARM
     difference = low = high = None
@@ -152,19 +163,31 @@ def _arm(items: list[tuple[bool, float | None]]) -> Arm:
     return Arm(len(items), sum(1 for replied, _value in items if replied), values)
 
 
-def _first_metric(metric: str, contact_id: Any, after: datetime, now: datetime) -> float | None:
-    row = (
+def _first_metrics(rule: Rule, rows: list[dict[str, Any]], now: datetime) -> dict[tuple[Any, Any], float]:
+    """For each firing, the target metric's first value in the 7 days after it: one read."""
+    if not rule.target_metric or not rows:
+        return {}
+    start = min(row["due_at"] for row in rows)
+    by_person: dict[Any, list[tuple[datetime, float]]] = {}
+    for contact_id, at, value in (
         Measurement.objects.filter(
-            contact_id=contact_id,
-            metric=metric,
-            recorded_at__gt=after,
-            recorded_at__lte=min(after + METRIC_WINDOW, now),
+            contact_id__in={row["contact_id"] for row in rows},
+            metric=rule.target_metric,
+            recorded_at__gt=start,
+            recorded_at__lte=now,
         )
         .order_by("recorded_at")
-        .values_list("value", flat=True)
-        .first()
-    )
-    return row
+        .values_list("contact_id", "recorded_at", "value")
+    ):
+        by_person.setdefault(contact_id, []).append((at, value))
+    found = {}
+    for row in rows:
+        after, until = row["due_at"], min(row["due_at"] + METRIC_WINDOW, now)
+        for at, value in by_person.get(row["contact_id"], []):
+            if after < at <= until:
+                found[(row["contact_id"], row["due_at"])] = value
+                break
+    return found
 
 
 def rule_preview(rule: Rule, *, now: datetime, days: int = 7) -> list[dict[str, Any]]:
@@ -233,5 +256,6 @@ def reason_label(code: str) -> str:
         "not_approved_in_time": _("Nobody approved it in time"),
         "approved": _("Approved"),
         "approved_edited": _("Approved with changes"),
+        "edited": _("Edited by the team, waiting for approval"),
         "rejected": _("Rejected by the team"),
     }.get(code, code)

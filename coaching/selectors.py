@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Min, QuerySet
+from django.db.models import Max, Min, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -366,11 +366,23 @@ class SendingTimes:
             contact_id__in=[i for i in ids if i not in self._zones], outlet="whatsapp"
         ).values_list("contact_id", "address"):
             numbers.setdefault(contact_id, []).append(address)
+        from conversations.models import Message
+
+        self._written = dict(
+            Message.objects.filter(conversation__contact_id__in=ids, author=Message.Author.USER)
+            .values("conversation__contact_id")
+            .annotate(at=Max("created_at"))
+            .values_list("conversation__contact_id", "at")
+        )
         fallback = creator_zone_name()
         for contact in contacts:
             if contact.pk not in self._zones:
                 guesses = (phone_timezone(phone) for phone in [contact.phone or "", *numbers.get(contact.pk, [])])
                 self._zones[contact.pk] = next((zone for zone in guesses if zone), fallback)
+
+    def last_written(self, contact: Contact) -> datetime | None:
+        """When the person last wrote to the coach (as this batch was read)."""
+        return self._written.get(contact.pk)
 
     def zone(self, contact: Contact) -> str:
         return self._zones.get(contact.pk) or creator_zone_name()

@@ -35,10 +35,11 @@ class Firing:
     context: dict[str, Any] = field(default_factory=dict)
 
 
-def rule_targets(rule: Rule) -> QuerySet[Contact]:
-    """The people a rule is about: in its program (active), carrying one of its tags, or both."""
+def rule_targets(rule: Rule, *, in_program: bool = True) -> QuerySet[Contact]:
+    """The people a rule is about: in its program (active), carrying one of its tags, or both.
+    `in_program=False` leaves the program to the caller (a trigger about one enrollment's rows)."""
     people = Contact.objects.all()
-    if rule.program_id:
+    if rule.program_id and in_program:
         people = people.filter(enrollments__program_id=rule.program_id, enrollments__status=Enrollment.Status.ACTIVE)
     if rule.tags:
         any_tag = Q()
@@ -64,28 +65,34 @@ def rule_firings(rule: Rule, *, now: datetime, until: datetime) -> list[Firing]:
 
 
 def _silent(rule: Rule, now: datetime, until: datetime) -> list[Firing]:
-    """Silent for `days`: counted from the person's last message, or (never wrote) from joining.
+    """Silent for `days`: counted from the person's last message or their last joining, whichever
+    came later.
     Two grouped reads over the targeted people (a correlated subquery per person grew with the
     square of the people: 9 s at 10,000, bench/rules.py)."""
     days = timedelta(days=rule.days or 1)
     targets = rule_targets(rule).values("pk")
-    since = dict(
+    joined = dict(
         Enrollment.objects.filter(contact__in=targets)
         .values("contact_id")
         .annotate(at=Max("enrolled_at"))
         .values_list("contact_id", "at")
     )
-    since |= dict(
+    wrote = dict(
         Message.objects.filter(conversation__contact__in=targets, author=Message.Author.USER)
         .values("conversation__contact_id")
         .annotate(at=Max("created_at"))
         .values_list("conversation__contact_id", "at")
     )
+    # The later of the two: someone who chatted a month ago and joined today is not silent yet.
+    since = {key: max(at for at in (joined.get(key), wrote.get(key)) if at) for key in joined.keys() | wrote.keys()}
     silent = {contact_id: at for contact_id, at in since.items() if at <= until - days}
     firings = []
     for person in _contacts(silent):
         at = silent[person.pk]
-        firings.append(Firing(person, f"silent:{at.isoformat()}", max(at + days, rule.created_at), {"days": days.days}))
+        fires_at = max(at + days, rule.created_at)
+        # How long they have really been silent when it goes (the coach says so), not the threshold.
+        context = {"days": (max(fires_at, now) - at).days}
+        firings.append(Firing(person, f"silent:{at.isoformat()}", fires_at, context))
     return firings
 
 
@@ -105,9 +112,11 @@ def _check_in_missed(rule: Rule, now: datetime, until: datetime) -> list[Firing]
         # A program's last check-in finishes it: still a check-in missed.
         Q(enrollment__status=Enrollment.Status.ACTIVE) | Q(enrollment__status=Enrollment.Status.FINISHED),
         step__kind=ProgramStep.Kind.CHECK_IN,
-        enrollment__contact__in=rule_targets(rule),
+        enrollment__contact__in=rule_targets(rule, in_program=False),
         answered_at__isnull=True,
-    ).select_related("enrollment__contact")
+    ).select_related("enrollment__contact", "step")
+    if rule.program_id:
+        sends = sends.filter(enrollment__program_id=rule.program_id)
     sent = sends.filter(status=StepSend.Status.SENT, sent_at__lte=until - wait, sent_at__gte=rule.created_at - wait)
     firings = [
         Firing(s.enrollment.contact, f"check-in:{s.pk}", s.sent_at + wait, {"step_day": s.step.day}) for s in sent
@@ -121,11 +130,14 @@ def _check_in_missed(rule: Rule, now: datetime, until: datetime) -> list[Firing]
     return firings
 
 
-def _latest_measurements(rule: Rule, count: int) -> dict[Any, list[Measurement]]:
-    """Each targeted person's latest `count` measurements of the rule's metric, newest first."""
+def _latest_measurements(rule: Rule, count: int, now: datetime) -> dict[Any, list[Measurement]]:
+    """Each targeted person's latest `count` measurements of the rule's metric in the last four
+    weeks, newest first."""
     rows = (
         Measurement.objects.filter(
-            contact__in=rule_targets(rule), metric=rule.metric, recorded_at__gte=rule.created_at - LOOK_BACK * 4
+            contact__in=rule_targets(rule),
+            metric=rule.metric,
+            recorded_at__gte=max(rule.created_at - LOOK_BACK, now - LOOK_BACK * 4),
         )
         .select_related("contact")
         .order_by("contact_id", "-recorded_at")
@@ -140,7 +152,7 @@ def _latest_measurements(rule: Rule, count: int) -> dict[Any, list[Measurement]]
 def _metric_threshold(rule: Rule, now: datetime, until: datetime) -> list[Firing]:
     below = rule.trigger == Rule.Trigger.METRIC_BELOW
     firings = []
-    for rows in _latest_measurements(rule, 1).values():
+    for rows in _latest_measurements(rule, 1, now).values():
         row = rows[0]
         crossed = row.value < rule.threshold if below else row.value > rule.threshold
         if crossed and row.recorded_at >= rule.created_at - LOOK_BACK and row.recorded_at <= now:
@@ -153,7 +165,7 @@ def _metric_falling(rule: Rule, now: datetime, until: datetime) -> list[Firing]:
     """Each of the last `days` measurements lower than the one before it."""
     count = max(rule.days or 3, 2)
     firings = []
-    for rows in _latest_measurements(rule, count).values():
+    for rows in _latest_measurements(rule, count, now).values():
         falling = len(rows) == count and all(rows[i].value < rows[i + 1].value for i in range(count - 1))
         if falling and rows[0].recorded_at >= rule.created_at - LOOK_BACK and rows[0].recorded_at <= now:
             context = {"metric": rule.metric, "from": rows[-1].value, "to": rows[0].value, "count": count}

@@ -26,7 +26,7 @@ from analytics.models import Event
 from analytics.services import EventSpec, event_record
 from coaching.models import Enrollment, Rule, RuleDecision, StepSend
 from coaching.selectors import CLAIM_STALE, SendingTimes
-from coaching.triggers import Firing, last_written_at, rule_firings
+from coaching.triggers import Firing, rule_firings
 from conversations.models import Contact, Conversation, Message, TeamNotification
 from conversations.services.delivery import Unreachable, message_send
 from tenants import clock
@@ -134,12 +134,17 @@ def rules_evaluate(*, now: datetime, batch: int | None = None) -> dict[str, int]
     (writing a message may take an LLM call): `more` says when some are left for the next job."""
     batch = batch or settings.PROACTIVE_BATCH
     counts = {"fired": 0, "more": 0}
+    # Messages the coach writes take an LLM call each: RULES_WRITE_BATCH per job for the creator,
+    # across all their rules; what is left waits for the next job.
+    writes_left = settings.RULES_WRITE_BATCH
     for rule in Rule.objects.filter(enabled=True).select_related("program"):
-        # A rule whose coach writes each message takes an LLM call per firing: fewer per job.
-        limit = min(batch, settings.RULES_WRITE_BATCH) if rule.action == Rule.Action.AI_MESSAGE else batch
-        fired = _rule_fire(rule, now=now, batch=limit)
+        writes = rule.action == Rule.Action.AI_MESSAGE
+        limit = min(batch, writes_left) if writes else batch
+        fired = _rule_fire(rule, now=now, batch=limit) if limit > 0 else 0
         counts["fired"] += fired
-        if fired >= limit:
+        if writes:
+            writes_left -= fired
+        if limit <= 0 or fired >= limit:
             counts["more"] = 1
         else:
             Rule.objects.filter(pk=rule.pk).update(evaluated_at=now)
@@ -156,19 +161,26 @@ def _rule_fire(rule: Rule, *, now: datetime, batch: int) -> int:
     firings = [f for f in firings if (f.contact.pk, f.key) not in decided][:batch]
     times = SendingTimes([f.contact for f in firings])
     wake = [_decide(rule, firing, now=now, times=times) for firing in firings]
-    # One wake-up for the batch (the run's own reset at its end would find these too).
-    creator_wake_up_at(creator_id=connection.tenant.pk, due_at=min((at for at in wake if at), default=None))
+    with transaction.atomic():
+        # One wake-up for the batch (the run's own reset at its end would find these too), and one
+        # notice to the team for all the messages this look left waiting for approval.
+        creator_wake_up_at(creator_id=connection.tenant.pk, due_at=min((at for _, at in wake if at), default=None))
+        if any(waiting for waiting, _ in wake):
+            from conversations.services.notifications import team_notify
+
+            team_notify(kind=TeamNotification.Kind.APPROVAL, path="/hub/approvals/")
     return len(firings)
 
 
-def _decide(rule: Rule, firing: Firing, *, now: datetime, times: SendingTimes) -> datetime | None:
+def _decide(rule: Rule, firing: Firing, *, now: datetime, times: SendingTimes) -> tuple[bool, datetime | None]:
     """One new firing: which arm it falls in, and (sending) its message written now, so the team
-    can read what will go, and approve it when the rule asks for that. Returns when the scheduler
-    must look at it next (scheduled: its time; awaiting approval: its expiry), else None."""
+    can read what will go, and approve it when the rule asks for that. Returns whether it waits for
+    approval, and when the scheduler must look at it next (its time, or its expiry)."""
     contact = firing.contact
     excluded = _exclusion(contact) if rule.writes_message else ""
     held_back = not excluded and holdout_random.random() * 100 < rule.holdout_percent
-    due_at = times.fit(contact, max(firing.fires_at, now))
+    # Telling the team or moving the person on happens at once; a message waits for waking hours.
+    due_at = times.fit(contact, max(firing.fires_at, now)) if rule.writes_message else max(firing.fires_at, now)
     decision = RuleDecision(
         rule=rule, contact=contact, trigger_key=firing.key[:120], context=firing.context, fired_at=now, due_at=due_at
     )
@@ -190,14 +202,11 @@ def _decide(rule: Rule, firing: Firing, *, now: datetime, times: SendingTimes) -
             held = decision.outcome == RuleDecision.Outcome.HELD_BACK
             kind = Event.Kind.NUDGE_HELD_BACK if held else Event.Kind.RULE_FIRED
             event_record(kind, contact_id=contact.pk, subject_id=decision.pk, data=_event_data(decision))
-            if decision.outcome == RuleDecision.Outcome.AWAITING_APPROVAL:
-                from conversations.services.notifications import team_notify
-
-                team_notify(kind=TeamNotification.Kind.APPROVAL, contact=contact, path="/hub/approvals/")
-                return decision.expires_at
     except IntegrityError:  # a second engine decided this firing first
-        return None
-    return decision.due_at if decision.outcome == RuleDecision.Outcome.SCHEDULED else None
+        return False, None
+    if decision.outcome == RuleDecision.Outcome.AWAITING_APPROVAL:
+        return True, decision.expires_at
+    return False, decision.due_at if decision.outcome == RuleDecision.Outcome.SCHEDULED else None
 
 
 def _event_data(decision: RuleDecision) -> dict[str, Any]:
@@ -251,12 +260,21 @@ def message_for(rule: Rule, contact: Contact, context: dict[str, Any]) -> tuple[
     persona = persona_get()
     with translation.override(language):
         opening = opening_line(rule, contact, context)
+    last_words = (
+        Message.objects.filter(conversation__contact=contact, author=Message.Author.USER)
+        .order_by("-created_at")
+        .values_list("text", flat=True)
+        .first()
+        or ""
+    )
     topic = " ".join(
         part
         for part in (
             rule.program.name if rule.program else "",
             rule.program.description if rule.program else "",
             str(context.get("metric", "")).replace("-", " "),
+            # The person's own last words find what in the material they care about (retrieval only).
+            last_words[:200],
             rule.name,
         )
         if part
@@ -305,10 +323,10 @@ def _hold_reason(
     contact, rule = decision.contact, decision.rule
     if not rule.enabled:
         return "rule_disabled", None
-    written = last_written_at(contact)
-    if written is not None and written > decision.fired_at:
-        return "wrote_first", None
     if rule.writes_message:
+        written = times.last_written(contact)
+        if written is not None and written > decision.fired_at:
+            return "wrote_first", None
         if excluded := _exclusion(contact):
             return excluded, None
         at = times.fit(contact, now)
@@ -439,6 +457,12 @@ def _move_to_step(rule: Rule, contact: Contact, now: datetime) -> None:
         creator_wake_up_at(creator_id=connection.tenant.pk, due_at=now)
 
 
+def _approval_notices_settle(now: datetime) -> None:
+    """Nothing waits for approval any more: the bell's "a message waits for your approval" is done."""
+    if not RuleDecision.objects.filter(outcome=RuleDecision.Outcome.AWAITING_APPROVAL).exists():
+        TeamNotification.objects.filter(kind=TeamNotification.Kind.APPROVAL, read_at__isnull=True).update(read_at=now)
+
+
 def _expire(now: datetime) -> int:
     expired = 0
     waiting = RuleDecision.objects.filter(outcome=RuleDecision.Outcome.AWAITING_APPROVAL, expires_at__lte=now)
@@ -455,6 +479,8 @@ def _expire(now: datetime) -> int:
                     data=_event_data(decision),
                 )
                 expired += 1
+    if expired:
+        _approval_notices_settle(now)
     return expired
 
 
@@ -485,7 +511,9 @@ def approval_decide(*, decision: RuleDecision, approve: bool, text: str | None =
             changed = changed.update(
                 outcome=RuleDecision.Outcome.SCHEDULED,
                 text=text if text is not None else decision.text,
-                reason="approved_edited" if text is not None and text != decision.text else "approved",
+                reason="approved_edited"
+                if (text is not None and text != decision.text) or decision.reason == "edited"
+                else "approved",
                 due_at=due_at,
                 decided_by=by[:254],
             )
@@ -501,6 +529,7 @@ def approval_decide(*, decision: RuleDecision, approve: bool, text: str | None =
             raise ValidationError(_("This message is no longer waiting for approval."))
         decision.refresh_from_db()
         event_record(kind, contact_id=decision.contact_id, subject_id=decision.pk, data=_event_data(decision))
+        _approval_notices_settle(now)
     if approve and due_at <= now:
         from coaching.tasks import proactive_run
 
@@ -516,7 +545,7 @@ def approval_edit(*, decision: RuleDecision, text: str) -> RuleDecision:
     if len(text) > 4000:
         raise ValidationError({"text": _("Keep the message under 4,000 characters.")})
     changed = RuleDecision.objects.filter(pk=decision.pk, outcome=RuleDecision.Outcome.AWAITING_APPROVAL)
-    if not changed.update(text=text):
+    if not changed.update(text=text, reason="edited"):
         raise ValidationError(_("This message is no longer waiting for approval."))
     decision.text = text
     return decision
@@ -527,7 +556,9 @@ def nudges_cancel_on_reply(*, contact: Contact, now: datetime) -> int:
     waiting = RuleDecision.objects.filter(
         contact=contact,
         outcome__in=[RuleDecision.Outcome.SCHEDULED, RuleDecision.Outcome.AWAITING_APPROVAL],
-        fired_at__lt=now,
+        fired_at__lte=now,
+        # The team told, the person moved on: those still happen.
+        rule__action__in=[Rule.Action.AI_MESSAGE, Rule.Action.FIXED_MESSAGE],
     )
     cancelled = 0
     for decision in waiting:

@@ -303,8 +303,8 @@ def test_the_team_approves_edits_and_rejects_what_the_coach_wrote(alpha, clock, 
     assert edited["text"] == "Ana, a quick hello from me!" and edited["outcome"] == "awaiting"
     assert get(api, f"/api/v1/approvals/{ana['id']}")["text"] == "Ana, a quick hello from me!"
     approved = post(api, f"/api/v1/approvals/{ana['id']}/approve", status=200)
-    assert (approved["outcome"], approved["reason"]) == ("scheduled", "approved")
-    assert approved["decided_by"] == alpha.coach.email and approved["reason_text"] == "Approved"
+    assert (approved["outcome"], approved["reason"]) == ("scheduled", "approved_edited"), "edited, then approved"
+    assert approved["decided_by"] == alpha.coach.email and approved["reason_text"] == "Approved with changes"
     luis_done = post(api, f"/api/v1/approvals/{luis['id']}/approve", {"text": "Luis, hello!"}, status=200)
     assert (luis_done["outcome"], luis_done["reason"]) == ("scheduled", "approved_edited")
     assert luis_done["text"] == "Luis, hello!"

@@ -79,3 +79,21 @@ def test_a_second_run_for_a_creator_already_at_work_leaves_it_to_the_first(alpha
     proactive_run.fn(alpha.creator.schema_name)
     with tenant_context(alpha.creator):
         assert RuleDecision.objects.filter(outcome="sent").count() == 2, "once the lock is free, alpha's turn"
+
+
+def test_the_write_budget_is_the_creators_across_all_their_rules(alpha, clock, settings):
+    from coaching.services.rules import rules_evaluate
+
+    settings.RULES_WRITE_BATCH = 10
+    settings.CHROMA_URL = "http://127.0.0.1:9"
+    clock.clock_set(START)
+    with tenant_context(alpha.creator):
+        silent_people(8)
+        for days in (1, 2, 3):
+            rule_create(name=f"Quiet {days}", trigger="no_reply", days=days, action="ai_message", holdout_percent=0)
+        clock.clock_set(START + timedelta(days=4))
+        first = rules_evaluate(now=clock.now())
+        assert (first["fired"], first["more"], RuleDecision.objects.count()) == (10, 1, 10), "10 writes, not 24"
+        second = rules_evaluate(now=clock.now())
+        third = rules_evaluate(now=clock.now())
+        assert (second["fired"], third["fired"], third["more"]) == (10, 4, 0)
