@@ -235,3 +235,17 @@ def test_a_goal_without_a_measure_gets_a_free_text_check_in(material, alpha):
     assert [step["day"] for step in check_ins] == [5]
     assert check_ins[0]["answer"] == {"type": "text", "unit": "", "metric": "reflection"}
     assert re.search(r"\?$", check_ins[0]["text"])
+
+
+def test_on_the_demo_material_a_draft_keeps_to_the_documents_about_the_goal(alpha, knowledge):
+    """Found by a new user's trial: "Sleep better in two weeks" drafted lessons from a training plan
+    and a nutrition note, because documents took turns whatever their relevance."""
+    from config.demo import demo_documents_ingest_now
+    from knowledge.drafting import draft_lessons
+
+    with tenant_context(alpha.creator):
+        demo_documents_ingest_now()
+        sleep = draft_lessons("Sleep better in two weeks", language="en", count=5)
+        water = draft_lessons("Drink more water", language="en", count=5)
+    assert len(sleep) == 5 and {lesson.citations[0]["title"] for lesson in sleep} == {"Sleep and Recovery Guide"}
+    assert len(water) == 5 and {lesson.citations[0]["title"] for lesson in water} == {"Guía de hidratación"}
