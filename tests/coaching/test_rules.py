@@ -524,7 +524,7 @@ def test_a_rule_scoped_to_tags_sees_only_those_people_and_another_creator_sees_n
 
 
 def test_erasing_a_person_erases_their_decisions(alpha, clock, drive, committed):
-    from conversations.models import Contact
+    from conversations.services import contact_delete
 
     clock.clock_set(local(0, 10))
     with tenant_context(alpha.creator):
@@ -534,8 +534,9 @@ def test_erasing_a_person_erases_their_decisions(alpha, clock, drive, committed)
     drive(local(3, 10))
     with tenant_context(alpha.creator):
         assert RuleDecision.objects.filter(contact=conversation.contact).count() == 1
-        Contact.objects.filter(pk=conversation.contact_id).delete()
+        contact_delete(contact=conversation.contact)
         assert RuleDecision.objects.count() == 0
+        assert not Event.objects.filter(contact_id=conversation.contact_id).exists(), "their events go too"
 
 
 def test_on_whatsapp_outside_the_24_hour_window_a_nudge_goes_as_the_rules_template(
