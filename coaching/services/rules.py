@@ -464,24 +464,27 @@ def _approval_notices_settle(now: datetime) -> None:
 
 
 def _expire(now: datetime) -> int:
-    expired = 0
     waiting = RuleDecision.objects.filter(outcome=RuleDecision.Outcome.AWAITING_APPROVAL, expires_at__lte=now)
-    for decision in waiting.select_related("rule"):
-        with transaction.atomic():
-            if RuleDecision.objects.filter(pk=decision.pk, outcome=RuleDecision.Outcome.AWAITING_APPROVAL).update(
-                outcome=RuleDecision.Outcome.EXPIRED, reason="not_approved_in_time", decided_at=now
-            ):
-                decision.outcome, decision.reason = RuleDecision.Outcome.EXPIRED, "not_approved_in_time"
-                event_record(
-                    Event.Kind.NUDGE_EXPIRED,
-                    contact_id=decision.contact_id,
-                    subject_id=decision.pk,
-                    data=_event_data(decision),
-                )
-                expired += 1
+    expired = sum(
+        _settle(decision, RuleDecision.Outcome.EXPIRED, "not_approved_in_time", now, Event.Kind.NUDGE_EXPIRED)
+        for decision in waiting
+    )
     if expired:
         _approval_notices_settle(now)
     return expired
+
+
+def _settle(decision: RuleDecision, outcome: str, reason: str, now: datetime, kind: str) -> bool:
+    """Move a decision on from the state it was read in, with its event; False when something else
+    (the team, the engine, the person) moved it first."""
+    with transaction.atomic():
+        moved = RuleDecision.objects.filter(pk=decision.pk, outcome=decision.outcome).update(
+            outcome=outcome, reason=reason, decided_at=now
+        )
+        if moved:
+            decision.outcome, decision.reason = outcome, reason
+            event_record(kind, contact_id=decision.contact_id, subject_id=decision.pk, data=_event_data(decision))
+    return bool(moved)
 
 
 # --- The team's part ------------------------------------------------------------------------------
@@ -560,18 +563,7 @@ def nudges_cancel_on_reply(*, contact: Contact, now: datetime) -> int:
         # The team told, the person moved on: those still happen.
         rule__action__in=[Rule.Action.AI_MESSAGE, Rule.Action.FIXED_MESSAGE],
     )
-    cancelled = 0
-    for decision in waiting:
-        with transaction.atomic():
-            if RuleDecision.objects.filter(pk=decision.pk, outcome=decision.outcome).update(
-                outcome=RuleDecision.Outcome.CANCELLED, reason="wrote_first", decided_at=now
-            ):
-                decision.outcome, decision.reason = RuleDecision.Outcome.CANCELLED, "wrote_first"
-                event_record(
-                    Event.Kind.NUDGE_CANCELLED,
-                    contact_id=contact.pk,
-                    subject_id=decision.pk,
-                    data=_event_data(decision),
-                )
-                cancelled += 1
-    return cancelled
+    return sum(
+        _settle(decision, RuleDecision.Outcome.CANCELLED, "wrote_first", now, Event.Kind.NUDGE_CANCELLED)
+        for decision in waiting
+    )

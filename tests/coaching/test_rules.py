@@ -16,39 +16,12 @@ from analytics.models import Event
 from coaching.models import RuleDecision
 from coaching.rule_reports import rule_preview
 from coaching.services.rules import rule_create
-from coaching.tasks import proactive_tick_now
 from conversations.models import Message
 from conversations.services.turns import Turn, turn_run
+from tests.coaching.conftest import local
 from tests.factories import ConversationFactory, MessageFactory
 
-pytestmark = pytest.mark.django_db
-MADRID = ZoneInfo("Europe/Madrid")
-
-
-def local(day: int, hour: int, minute: int = 0) -> datetime:
-    return (datetime(2026, 11, 2, hour, minute, tzinfo=MADRID) + timedelta(days=day)).astimezone(UTC)
-
-
-@pytest.fixture(autouse=True)
-def madrid_creator(alpha):
-    """Alpha coaches from Madrid: people with no timezone of their own live in Madrid time."""
-    from tenants.models import Creator
-
-    before = alpha.creator.timezone
-    Creator.objects.filter(pk=alpha.creator.pk).update(timezone="Europe/Madrid")
-    alpha.creator.timezone = "Europe/Madrid"
-    yield
-    alpha.creator.timezone = before
-
-
-@pytest.fixture
-def drive(clock, jobs):
-    def at(moment: datetime) -> None:
-        clock.clock_set(moment)
-        proactive_tick_now()
-        jobs()
-
-    return at
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("madrid_creator")]
 
 
 def person_who_wrote(at: datetime, *, name: str = "Ana García", **contact):
@@ -64,7 +37,7 @@ def nudges(conversation) -> list[str]:
     )
 
 
-def test_a_silence_rule_fires_once_at_n_days_inside_the_sending_window(alpha, clock, drive, committed):
+def test_a_silence_rule_fires_once_at_n_days_inside_the_sending_window(alpha, clock, rules_drive, committed):
     clock.clock_set(local(0, 10))
     with tenant_context(alpha.creator):
         quiet = person_who_wrote(local(0, 10))
@@ -72,15 +45,15 @@ def test_a_silence_rule_fires_once_at_n_days_inside_the_sending_window(alpha, cl
         with committed():
             rule_create(name="Checking in", trigger="no_reply", days=2, action="fixed_message",
                         message="Hi {name}, how are you?", holdout_percent=0)  # fmt: skip
-    drive(local(1, 12))
+    rules_drive(local(1, 12))
     with tenant_context(alpha.creator):
         MessageFactory(conversation=chatty, author=Message.Author.USER, text="still here", created_at=local(1, 12))
-    drive(local(2, 9, 59))
+    rules_drive(local(2, 9, 59))
     with tenant_context(alpha.creator):
         assert nudges(quiet) == [], "two days have not passed yet"
-    drive(local(2, 10, 15))
-    drive(local(2, 11))
-    drive(local(3, 11))
+    rules_drive(local(2, 10, 15))
+    rules_drive(local(2, 11))
+    rules_drive(local(3, 11))
     with tenant_context(alpha.creator):
         assert nudges(quiet) == ["Hi Ana, how are you?"], "once, not at every look"
         assert nudges(chatty) == [], "Luis wrote a day later: his two days end on day 3 at 12:00"
@@ -96,14 +69,14 @@ def silence_rule(**overrides):
 
 
 def test_a_nudge_due_at_night_waits_for_the_window_and_is_cancelled_when_the_person_writes_first(
-    alpha, clock, drive, committed
+    alpha, clock, rules_drive, committed
 ):
     clock.clock_set(local(0, 22, 30))
     with tenant_context(alpha.creator):
         conversation = person_who_wrote(local(0, 22, 30))
         with committed():
             silence_rule()
-    drive(local(2, 22, 45))  # two days of silence end at 22:30, after the 21:00 end of the window
+    rules_drive(local(2, 22, 45))  # two days of silence end at 22:30, after the 21:00 end of the window
     with tenant_context(alpha.creator):
         decision = RuleDecision.objects.get()
         assert decision.outcome == "scheduled" and decision.due_at == local(3, 8)
@@ -114,13 +87,15 @@ def test_a_nudge_due_at_night_waits_for_the_window_and_is_cancelled_when_the_per
                       conversation_id=str(conversation.pk)))  # fmt: skip
         decision.refresh_from_db()
         assert (decision.outcome, decision.reason) == ("cancelled", "wrote_first")
-    drive(local(3, 8, 1))
+    rules_drive(local(3, 8, 1))
     with tenant_context(alpha.creator):
         assert [m for m in nudges(conversation) if m.startswith("Hi Ana")] == []
         assert Event.objects.filter(kind="nudge_cancelled").count() == 1
 
 
-def test_quiet_hours_and_the_window_follow_the_persons_timezone_across_a_dst_change(alpha, clock, drive, committed):
+def test_quiet_hours_and_the_window_follow_the_persons_timezone_across_a_dst_change(
+    alpha, clock, rules_drive, committed
+):
     """New York leaves summer time on 1 November 2026; the person sleeps until 09:30 their time."""
     from coaching.services.enrollments import enrollment_create
     from coaching.services.programs import program_create, program_publish, step_add
@@ -137,7 +112,7 @@ def test_quiet_hours_and_the_window_follow_the_persons_timezone_across_a_dst_cha
                           quiet_hours=["21:00", "09:30"], source="hub")  # fmt: skip
         with committed():
             silence_rule(days=3, program=program)
-    drive(datetime(2026, 11, 1, 12, 5, tzinfo=new_york).astimezone(UTC))
+    rules_drive(datetime(2026, 11, 1, 12, 5, tzinfo=new_york).astimezone(UTC))
     with tenant_context(alpha.creator):
         assert nudges(conversation) == ["Hi Ana, how are you?"], "three days after noon, within the window"
         first = RuleDecision.objects.get()
@@ -145,7 +120,7 @@ def test_quiet_hours_and_the_window_follow_the_persons_timezone_across_a_dst_cha
     with tenant_context(alpha.creator):
         MessageFactory(conversation=conversation, author="user", text="ok",
                        created_at=datetime(2026, 11, 1, 23, 0, tzinfo=new_york).astimezone(UTC))  # fmt: skip
-    drive(datetime(2026, 11, 4, 23, 10, tzinfo=new_york).astimezone(UTC))
+    rules_drive(datetime(2026, 11, 4, 23, 10, tzinfo=new_york).astimezone(UTC))
     with tenant_context(alpha.creator):
         second = RuleDecision.objects.exclude(pk=first.pk).get()
         local_due = second.due_at.astimezone(new_york)
@@ -153,7 +128,7 @@ def test_quiet_hours_and_the_window_follow_the_persons_timezone_across_a_dst_cha
         assert second.due_at == datetime(2026, 11, 5, 14, 30, tzinfo=UTC)
 
 
-def test_the_day_cap_counts_program_steps_and_nudges_but_not_reminders(alpha, clock, drive, committed):
+def test_the_day_cap_counts_program_steps_and_nudges_but_not_reminders(alpha, clock, rules_drive, committed):
     from coaching.models import Reminder
     from coaching.services.proactive import proactive_run_due
 
@@ -180,14 +155,14 @@ def test_the_day_cap_counts_program_steps_and_nudges_but_not_reminders(alpha, cl
         assert RuleDecision.objects.get(rule__name="Checking in", contact=capped.contact).reason == "daily_cap"
 
 
-def test_people_who_opted_out_or_may_be_in_crisis_are_never_nudged(alpha, clock, drive, committed):
+def test_people_who_opted_out_or_may_be_in_crisis_are_never_nudged(alpha, clock, rules_drive, committed):
     clock.clock_set(local(0, 10))
     with tenant_context(alpha.creator):
         gone = person_who_wrote(local(0, 10), opted_out_at=local(0, 11))
         crisis = person_who_wrote(local(0, 10), name="Eva", crisis_at=local(0, 11))
         with committed():
             silence_rule(holdout_percent=50)
-    drive(local(3, 10))
+    rules_drive(local(3, 10))
     with tenant_context(alpha.creator):
         reasons = dict(RuleDecision.objects.values_list("contact_id", "reason"))
         assert reasons == {gone.contact_id: "opted_out", crisis.contact_id: "crisis"}
@@ -195,7 +170,7 @@ def test_people_who_opted_out_or_may_be_in_crisis_are_never_nudged(alpha, clock,
         assert nudges(gone) == [] and nudges(crisis) == []
 
 
-def test_a_person_who_opts_out_after_the_nudge_was_planned_is_not_sent_it(alpha, clock, drive, committed):
+def test_a_person_who_opts_out_after_the_nudge_was_planned_is_not_sent_it(alpha, clock, rules_drive, committed):
     from conversations.models import Contact
 
     clock.clock_set(local(0, 22))
@@ -203,16 +178,16 @@ def test_a_person_who_opts_out_after_the_nudge_was_planned_is_not_sent_it(alpha,
         conversation = person_who_wrote(local(0, 22))
         with committed():
             silence_rule()
-    drive(local(2, 22, 30))
+    rules_drive(local(2, 22, 30))
     with tenant_context(alpha.creator):
         Contact.objects.filter(pk=conversation.contact_id).update(opted_out_at=local(2, 23))
-    drive(local(3, 8))
+    rules_drive(local(3, 8))
     with tenant_context(alpha.creator):
         assert RuleDecision.objects.get().reason == "opted_out" and nudges(conversation) == []
 
 
 def test_approval_mode_holds_ai_messages_for_the_team_who_approve_edit_reject_or_let_them_expire(
-    alpha, clock, drive, committed
+    alpha, clock, rules_drive, committed
 ):
     from coaching.services.rules import approval_decide
     from conversations.models import TeamNotification
@@ -222,7 +197,7 @@ def test_approval_mode_holds_ai_messages_for_the_team_who_approve_edit_reject_or
         people = [person_who_wrote(local(0, 10), name=name) for name in ("Ana", "Luis", "Eva")]
         with committed():
             silence_rule(action="ai_message", message="", needs_approval=True)
-    drive(local(2, 10, 5))
+    rules_drive(local(2, 10, 5))
     with tenant_context(alpha.creator):
         waiting = {d.contact_id: d for d in RuleDecision.objects.all()}
         assert {d.outcome for d in waiting.values()} == {"awaiting"}
@@ -234,11 +209,11 @@ def test_approval_mode_holds_ai_messages_for_the_team_who_approve_edit_reject_or
         assert all(nudges(c) == [] for c in people), "nothing goes before approval"
         approval_decide(decision=ana, approve=True, text="Ana, a quick hello from me!", by=alpha.owner.email)
         approval_decide(decision=waiting[people[1].contact_id], approve=False, by=alpha.owner.email)
-    drive(local(2, 10, 6))
+    rules_drive(local(2, 10, 6))
     clock.clock_set(local(3, 10, 6))
     with tenant_context(alpha.creator), pytest.raises(ValidationError, match="no longer waiting"):
         approval_decide(decision=waiting[people[2].contact_id], approve=True, by=alpha.owner.email)
-    drive(local(3, 10, 6))
+    rules_drive(local(3, 10, 6))
     with tenant_context(alpha.creator):
         assert nudges(people[0]) == ["Ana, a quick hello from me!"]
         assert nudges(people[1]) == [] and nudges(people[2]) == []
@@ -323,7 +298,7 @@ def test_the_effect_on_a_known_history_compares_replies_within_48_hours(alpha, c
 
 
 def test_the_effect_says_when_there_is_not_enough_data_and_waits_48_hours_before_counting(
-    alpha, clock, drive, committed
+    alpha, clock, rules_drive, committed
 ):
     from coaching.rule_reports import rule_effect
 
@@ -332,7 +307,7 @@ def test_the_effect_says_when_there_is_not_enough_data_and_waits_48_hours_before
         conversation = person_who_wrote(local(0, 10))
         with committed():
             rule = silence_rule()
-    drive(local(2, 10, 5))
+    rules_drive(local(2, 10, 5))
     with tenant_context(alpha.creator):
         early = rule_effect(rule, now=local(2, 12))
         assert (early.waiting, early.sent.firings, early.enough) == (1, 0, False), "no reply yet, but one may come"
@@ -355,7 +330,7 @@ def test_the_interval_stays_within_plus_and_minus_100_points_and_keeps_a_width_a
     assert difference == 1 and 0.7 < low < high == pytest.approx(1)
 
 
-def test_the_dry_run_shows_what_then_happens(alpha, clock, drive, committed):
+def test_the_dry_run_shows_what_then_happens(alpha, clock, rules_drive, committed):
     from coaching.services.enrollments import enrollment_create
     from coaching.services.programs import program_create, program_publish, step_add
 
@@ -389,9 +364,9 @@ def test_the_dry_run_shows_what_then_happens(alpha, clock, drive, committed):
         ("Luis", local(4, 8), "would_send", ""),
     ]
     assert plan["Missed"] == [("Sara", local(2, 8), "would_send", "")], "the check-in of day 1, 20 h unanswered"
-    drive(local(1, 8))  # the check-in goes (the scheduler ticks all day; the plan's moments are enough here)
+    rules_drive(local(1, 8))  # the check-in goes (the scheduler ticks all day; the plan's moments are enough here)
     for moment in sorted({at for rows in plan.values() for _name, at, _o, _r in rows}):
-        drive(moment)
+        rules_drive(moment)
     with tenant_context(alpha.creator):
         happened = sorted(
             (d.rule.name, d.contact.display_name, d.due_at, d.outcome, d.reason)
@@ -473,7 +448,7 @@ def test_a_goal_at_risk_a_streak_and_a_due_step_fire_for_the_right_people(alpha,
         assert len(fired(streak)) == 1, "a fourth day continues the same streak: not fired again"
 
 
-def test_a_rule_can_tell_the_team_or_move_the_person_to_a_later_step(alpha, clock, drive, committed):
+def test_a_rule_can_tell_the_team_or_move_the_person_to_a_later_step(alpha, clock, rules_drive, committed):
     from coaching.models import StepSend
     from coaching.services.enrollments import enrollment_create
     from conversations.models import TeamNotification
@@ -487,7 +462,7 @@ def test_a_rule_can_tell_the_team_or_move_the_person_to_a_later_step(alpha, cloc
             silence_rule(name="Tell us", days=2, action="notify_team", message="")
             silence_rule(name="Skip ahead", days=2, action="move_to_step", message="", program=program,
                          step_day=10)  # fmt: skip
-    drive(local(2, 7, 5))
+    rules_drive(local(2, 7, 5))
     with tenant_context(alpha.creator):
         # The team and the program are not the person: they do not wait for waking hours.
         assert set(RuleDecision.objects.values_list("outcome", flat=True)) == {"sent"}, "acted at 07:05"
@@ -496,7 +471,7 @@ def test_a_rule_can_tell_the_team_or_move_the_person_to_a_later_step(alpha, cloc
         sends = dict(StepSend.objects.values_list("step__day", "status"))
         assert [sends[day] for day in range(3, 10)] == ["skipped"] * 7, "days 3 to 9 skipped"
         assert sends[10] == "pending", "day 10's check-in is a message to the person: it waits for 08:00"
-    drive(local(2, 8))
+    rules_drive(local(2, 8))
     with tenant_context(alpha.creator):
         sends = dict(StepSend.objects.values_list("step__day", "status"))
         assert (sends[10], sends[11]) == ("sent", "pending")
@@ -523,7 +498,7 @@ def test_a_rule_scoped_to_tags_sees_only_those_people_and_another_creator_sees_n
         assert rule.tags == ["vip"]
 
 
-def test_erasing_a_person_erases_their_decisions(alpha, clock, drive, committed):
+def test_erasing_a_person_erases_their_decisions(alpha, clock, rules_drive, committed):
     from conversations.services import contact_delete
 
     clock.clock_set(local(0, 10))
@@ -531,7 +506,7 @@ def test_erasing_a_person_erases_their_decisions(alpha, clock, drive, committed)
         conversation = person_who_wrote(local(0, 10))
         with committed():
             silence_rule()
-    drive(local(3, 10))
+    rules_drive(local(3, 10))
     with tenant_context(alpha.creator):
         assert RuleDecision.objects.filter(contact=conversation.contact).count() == 1
         contact_delete(contact=conversation.contact)
@@ -596,7 +571,7 @@ def test_every_firing_not_held_back_counts_as_sent_in_the_effect_so_the_groups_s
     )
 
 
-def test_a_missed_check_in_fires_only_its_own_programs_rule(alpha, clock, drive, committed):
+def test_a_missed_check_in_fires_only_its_own_programs_rule(alpha, clock, rules_drive, committed):
     from coaching.services.enrollments import enrollment_create
     from coaching.services.programs import program_create, program_publish, step_add
 
@@ -617,19 +592,19 @@ def test_a_missed_check_in_fires_only_its_own_programs_rule(alpha, clock, drive,
             water = rule_create(name="Water missed", trigger="check_in_missed", action="fixed_message",
                                 message="Water?", holdout_percent=0, program=programs[1])  # fmt: skip
     for moment in (local(1, 8), local(2, 8), local(2, 9)):
-        drive(moment)
+        rules_drive(moment)
     with tenant_context(alpha.creator):
         assert water.decisions.count() == 0, "the Sleep check-in went unanswered, not the Water one"
 
 
-def test_telling_the_team_still_happens_when_the_person_writes_first(alpha, clock, drive, committed):
+def test_telling_the_team_still_happens_when_the_person_writes_first(alpha, clock, rules_drive, committed):
     clock.clock_set(local(0, 22))
     with tenant_context(alpha.creator):
         conversation = person_who_wrote(local(0, 22))
         with committed():
             silence_rule(name="Tell us", action="notify_team", message="", needs_approval=True)
             silence_rule(name="Nudge")
-    drive(local(2, 22, 5))
+    rules_drive(local(2, 22, 5))
     with tenant_context(alpha.creator):
         turn_run(Turn(outlet="app", text="hola", contact=conversation.contact, conversation_id=str(conversation.pk)))
         outcomes = dict(RuleDecision.objects.values_list("rule__name", "outcome"))

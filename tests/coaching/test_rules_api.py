@@ -3,30 +3,24 @@ looks at its dry run, lets the engine run, approves what the coach wrote and rea
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 import pytest
 from django.test import Client
 from django_tenants.utils import tenant_context
 
 from coaching.models import Rule, RuleDecision
-from coaching.tasks import proactive_tick_now
 from conversations.models import Message
+from tests.coaching.conftest import local
 from tests.factories import ConversationFactory, MessageFactory, bearer, host
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("madrid_creator")]
 JSON = "application/json"
-MADRID = ZoneInfo("Europe/Madrid")
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 SILENCE = {
     "name": "Checking in", "trigger": "no_reply", "days": 2, "action": "fixed_message",
     "message": "Hi {name}, how are you?", "holdout_percent": 0,
 }  # fmt: skip
-
-
-def local(day: int, hour: int, minute: int = 0) -> datetime:
-    return (datetime(2026, 11, 2, hour, minute, tzinfo=MADRID) + timedelta(days=day)).astimezone(UTC)
 
 
 def when(value: str) -> datetime:
@@ -55,16 +49,6 @@ def get(api: Client, url: str, status: int = 200) -> dict:
     response = api.get(url)
     assert response.status_code == status, response.content
     return response.json()
-
-
-@pytest.fixture
-def drive(clock, jobs):
-    def at(moment: datetime) -> None:
-        clock.clock_set(moment)
-        proactive_tick_now()
-        jobs()
-
-    return at
 
 
 def person_who_wrote(team, at: datetime, name: str = "Ana García"):
@@ -237,7 +221,7 @@ def test_the_dry_run_lists_a_silent_person_with_the_time_the_nudge_would_go(alph
         assert not RuleDecision.objects.exists(), "a dry run decides nothing"
 
 
-def test_decisions_and_the_effect_after_the_engine_ran(alpha, clock, drive, committed, monkeypatch):
+def test_decisions_and_the_effect_after_the_engine_ran(alpha, clock, rules_drive, committed, monkeypatch):
     clock.clock_set(local(0, 10))
     ana = person_who_wrote(alpha, local(0, 10))
     luis = person_who_wrote(alpha, local(0, 10), name="Luis")
@@ -245,7 +229,7 @@ def test_decisions_and_the_effect_after_the_engine_ran(alpha, clock, drive, comm
     with committed():
         rule = post(api, "/api/v1/rules", {**SILENCE, "holdout_percent": 50})
     monkeypatch.setattr("coaching.services.rules.holdout_random", Arms(0.99, 0.0))
-    drive(local(2, 10, 5))
+    rules_drive(local(2, 10, 5))
     url = f"/api/v1/rules/{rule['id']}"
 
     decisions = get(api, f"{url}/decisions")["results"]
@@ -281,7 +265,7 @@ def test_decisions_and_the_effect_after_the_engine_ran(alpha, clock, drive, comm
 # --- Approvals ------------------------------------------------------------------------------------
 
 
-def test_the_team_approves_edits_and_rejects_what_the_coach_wrote(alpha, clock, drive, committed):
+def test_the_team_approves_edits_and_rejects_what_the_coach_wrote(alpha, clock, rules_drive, committed):
     clock.clock_set(local(0, 10))
     people = {name: person_who_wrote(alpha, local(0, 10), name=name) for name in ("Ana", "Luis", "Eva")}
     api = api_for(alpha)
@@ -289,7 +273,7 @@ def test_the_team_approves_edits_and_rejects_what_the_coach_wrote(alpha, clock, 
         rule = post(api, "/api/v1/rules", {**SILENCE, "action": "ai_message", "message": "", "needs_approval": True})
     plan = get(api, f"/api/v1/rules/{rule['id']}/preview")
     assert {row["needs_approval"] for row in plan["results"]} == {True}
-    drive(local(2, 10, 5))
+    rules_drive(local(2, 10, 5))
 
     waiting = get(api, "/api/v1/approvals")["results"]
     assert len(waiting) == 3 and {d["outcome"] for d in waiting} == {"awaiting"}
@@ -324,7 +308,7 @@ def test_the_team_approves_edits_and_rejects_what_the_coach_wrote(alpha, clock, 
         assert error["code"] == "not_waiting" and "no longer waiting" in error["message"], error
     assert get(api, f"/api/v1/approvals/{eva['id']}")["outcome"] == "rejected"
 
-    drive(local(2, 10, 6))
+    rules_drive(local(2, 10, 6))
     assert nudges(alpha, people["Ana"]) == ["Ana, a quick hello from me!"]
     assert nudges(alpha, people["Luis"]) == ["Luis, hello!"]
     assert nudges(alpha, people["Eva"]) == []
@@ -332,13 +316,13 @@ def test_the_team_approves_edits_and_rejects_what_the_coach_wrote(alpha, clock, 
     assert [(d["outcome"], d["reason_text"]) for d in contact_history] == [("rejected", "Rejected by the team")]
 
 
-def test_a_bad_approval_text_is_refused_and_the_message_keeps_waiting(alpha, clock, drive, committed):
+def test_a_bad_approval_text_is_refused_and_the_message_keeps_waiting(alpha, clock, rules_drive, committed):
     clock.clock_set(local(0, 10))
     person_who_wrote(alpha, local(0, 10))
     api = api_for(alpha)
     with committed():
         post(api, "/api/v1/rules", {**SILENCE, "needs_approval": True})
-    drive(local(2, 10, 5))
+    rules_drive(local(2, 10, 5))
     (waiting,) = get(api, "/api/v1/approvals")["results"]
     assert waiting["text"] == "Hi Ana, how are you?", "a fixed message waits for approval too"
     url = f"/api/v1/approvals/{waiting['id']}"
@@ -363,14 +347,14 @@ def test_a_bad_approval_text_is_refused_and_the_message_keeps_waiting(alpha, clo
 
 
 def test_analysts_read_rules_and_their_effect_but_change_nothing_and_see_no_personal_data(
-    alpha, clock, drive, committed
+    alpha, clock, rules_drive, committed
 ):
     clock.clock_set(local(0, 10))
     ana = person_who_wrote(alpha, local(0, 10))
     coach = api_for(alpha)
     with committed():
         rule = post(coach, "/api/v1/rules", {**SILENCE, "needs_approval": True})
-    drive(local(2, 10, 5))
+    rules_drive(local(2, 10, 5))
     (waiting,) = get(coach, "/api/v1/approvals")["results"]
     analyst = api_for(alpha, "analyst")
     url = f"/api/v1/rules/{rule['id']}"
@@ -416,13 +400,13 @@ def test_a_read_only_api_key_reads_rules_but_cannot_write(alpha):
 # --- One creator never sees another's -------------------------------------------------------------
 
 
-def test_a_creator_never_sees_another_creators_rules_decisions_or_approvals(alpha, beta, clock, drive, committed):
+def test_a_creator_never_sees_another_creators_rules_decisions_or_approvals(alpha, beta, clock, rules_drive, committed):
     clock.clock_set(local(0, 10))
     ana = person_who_wrote(alpha, local(0, 10))
     alpha_api = api_for(alpha)
     with committed():
         rule = post(alpha_api, "/api/v1/rules", {**SILENCE, "needs_approval": True})
-    drive(local(2, 10, 5))
+    rules_drive(local(2, 10, 5))
     (waiting,) = get(alpha_api, "/api/v1/approvals")["results"]
     beta_api = api_for(beta, "owner")
     url = f"/api/v1/rules/{rule['id']}"

@@ -5,8 +5,7 @@ refused, and no creator reaches another's rules or approvals."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 import pytest
 from django.test import Client
@@ -14,40 +13,13 @@ from django_tenants.utils import tenant_context
 
 from coaching.models import ProactiveSettings, Rule, RuleDecision
 from coaching.services.rules import rule_create
-from coaching.tasks import proactive_tick_now
 from conversations.models import Message
+from tests.coaching.conftest import local
 from tests.conftest import client_for
 from tests.factories import ConversationFactory, MessageFactory
 
-pytestmark = pytest.mark.django_db
-MADRID = ZoneInfo("Europe/Madrid")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("madrid_creator")]
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def local(day: int, hour: int, minute: int = 0) -> datetime:
-    """Monday 2 November 2026 plus `day`, in Madrid."""
-    return (datetime(2026, 11, 2, hour, minute, tzinfo=MADRID) + timedelta(days=day)).astimezone(UTC)
-
-
-@pytest.fixture(autouse=True)
-def madrid_creator(alpha):
-    from tenants.models import Creator
-
-    was = alpha.creator.timezone
-    Creator.objects.filter(pk=alpha.creator.pk).update(timezone="Europe/Madrid")
-    alpha.creator.timezone = "Europe/Madrid"
-    yield
-    alpha.creator.timezone = was  # the seeded team outlives the test (the row rolls back by itself)
-
-
-@pytest.fixture
-def drive(clock, jobs):
-    def at(moment: datetime) -> None:
-        clock.clock_set(moment)
-        proactive_tick_now()
-        jobs()
-
-    return at
 
 
 class Alternating:
@@ -125,7 +97,7 @@ def test_the_owner_builds_a_rule_from_the_form_and_sees_errors_next_to_the_field
 
 
 def test_the_rule_page_shows_the_dry_run_then_decisions_and_the_effect_after_the_engine_ran(
-    alpha, clock, drive, committed, monkeypatch
+    alpha, clock, rules_drive, committed, monkeypatch
 ):
     monkeypatch.setattr("coaching.services.rules.holdout_random", Alternating())
     clock.clock_set(local(0, 10))
@@ -143,7 +115,7 @@ def test_the_rule_page_shows_the_dry_run_then_decisions_and_the_effect_after_the
     assert "About 50% of these would be held back at random" in before
     assert "Not enough data yet: 0 sent and 0 held back so far; at least 20 in each group are needed." in before
 
-    drive(local(2, 10, 5))
+    rules_drive(local(2, 10, 5))
     with tenant_context(alpha.creator):
         outcomes = sorted(RuleDecision.objects.values_list("outcome", flat=True))
         assert outcomes == ["held_back", "held_back", "sent", "sent"]
@@ -177,14 +149,14 @@ def test_the_rule_page_shows_the_dry_run_then_decisions_and_the_effect_after_the
     assert hub.get("/hub/rules/people/not-an-id/").status_code == 404
 
 
-def test_the_team_approves_edits_and_rejects_from_the_approvals_page(alpha, clock, drive, committed):
+def test_the_team_approves_edits_and_rejects_from_the_approvals_page(alpha, clock, rules_drive, committed):
     clock.clock_set(local(0, 10))
     with tenant_context(alpha.creator):
         people = {name: person_who_wrote(local(0, 10), name) for name in ("Ana", "Luis", "Eva", "Marta")}
         with committed():
             rule_create(name="Checking in", trigger="no_reply", days=2, action="fixed_message",
                         message="Hi {name}, how are you?", holdout_percent=0, needs_approval=True)  # fmt: skip
-    drive(local(2, 10, 5))
+    rules_drive(local(2, 10, 5))
     hub = client_for(alpha.creator, alpha.coach)
     assert 'href="/hub/approvals/"' in hub.get("/hub/").content.decode()
     page = hub.get("/hub/approvals/").content.decode()
@@ -210,7 +182,7 @@ def test_the_team_approves_edits_and_rejects_from_the_approvals_page(alpha, cloc
     assert decided["Eva"][:2] == ("rejected", "rejected") and decided["Marta"][0] == "awaiting"
     left = hub.get("/hub/approvals/").content.decode()
     assert left.count('data-testid="approval"') == 1 and "Hi Marta, how are you?" in left
-    drive(local(2, 10, 10))
+    rules_drive(local(2, 10, 10))
     with tenant_context(alpha.creator):
         ana = people["Ana"]
         assert list(ana.messages.filter(author=Message.Author.AI).values_list("text", flat=True)) == [
@@ -256,14 +228,14 @@ def test_analysts_cannot_see_or_change_rules_or_approvals(alpha):
         assert rule.enabled and rule.name == "Checking in"
 
 
-def test_another_creators_rules_approvals_and_people_are_not_found(alpha, beta, clock, drive, committed):
+def test_another_creators_rules_approvals_and_people_are_not_found(alpha, beta, clock, rules_drive, committed):
     clock.clock_set(local(0, 10))
     with tenant_context(alpha.creator):
         ana = person_who_wrote(local(0, 10), "Ana")
         with committed():
             rule = rule_create(name="Alpha's nudge", trigger="no_reply", days=2, action="fixed_message",
                                message="Alpha says hi", holdout_percent=0, needs_approval=True)  # fmt: skip
-    drive(local(2, 10, 5))
+    rules_drive(local(2, 10, 5))
     with tenant_context(alpha.creator):
         decision = RuleDecision.objects.get()
     beta_hub, base = owner_of(beta), f"/hub/rules/{rule.pk}/"
