@@ -36,7 +36,7 @@ def creator_run_lock(schema_name: str) -> ConcurrentRateLimiter:
     take one worker thread (and one LLM call at a time), never the whole pool. Released after a
     crash when its claims go stale."""
     return ConcurrentRateLimiter(
-        _lock_backend(settings.REDIS_URL), f"proactive-run:{schema_name}", limit=1,
+        _lock_backend(settings.REDIS_URL), f"{settings.REDIS_KEY_PREFIX}:proactive-run:{schema_name}", limit=1,
         ttl=int(CLAIM_STALE.total_seconds() * 1000),
     )  # fmt: skip
 
