@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from analytics.models import Event
 from analytics.services import EventSpec, event_record
@@ -232,15 +233,25 @@ def opening_line(rule: Rule, contact: Contact, context: dict[str, Any]) -> str:
     values = {key: context.get(key, "") for key in ("days", "metric", "value", "count", "threshold")}
     values["metric"] = str(values["metric"]).replace("-", " ").replace("_", " ")
     body = {
-        Rule.Trigger.NO_REPLY: _("It's been %(days)s days since we last talked. How are things going?"),
+        Rule.Trigger.NO_REPLY: ngettext(
+            "It's been %(days)s day since we last talked. How are things going?",
+            "It's been %(days)s days since we last talked. How are things going?",
+            int(values["days"] or 0),
+        ),
         Rule.Trigger.CHECK_IN_MISSED: _("I missed your answer to my last check-in. How did it go?"),
         Rule.Trigger.METRIC_BELOW: _("I saw your %(metric)s at %(value)s. How are you feeling about it?"),
         Rule.Trigger.METRIC_ABOVE: _("I saw your %(metric)s at %(value)s. How are you feeling about it?"),
-        Rule.Trigger.METRIC_FALLING: _(
-            "Your %(metric)s has gone down %(count)s times in a row. Shall we look at what might help?"
-        ),
         Rule.Trigger.GOAL_AT_RISK: _("Your %(metric)s goal is slipping a little. Small steps still count."),
-        Rule.Trigger.STREAK_REACHED: _("%(days)s days in a row: well done! Keep it going."),
+        Rule.Trigger.STREAK_REACHED: ngettext(
+            "%(days)s day in a row: well done! Keep it going.",
+            "%(days)s days in a row: well done! Keep it going.",
+            int(values["days"] or 0),
+        ),
+        Rule.Trigger.METRIC_FALLING: ngettext(
+            "Your %(metric)s has gone down %(count)s time in a row. Shall we look at what might help?",
+            "Your %(metric)s has gone down %(count)s times in a row. Shall we look at what might help?",
+            int(values["count"] or 0),
+        ),
         Rule.Trigger.STEP_DUE: _("A quick note before your next step."),
     }[rule.trigger]
     return f"{greeting} {body % values}"

@@ -85,3 +85,12 @@ def test_a_person_who_speaks_spanish_gets_the_coachs_words_in_spanish(alpha, set
     with tenant_context(alpha.creator):
         text, _ = message_for(sleep_rule(), ContactFactory(display_name="Marta Ruiz", language="es"), {"days": 4})
     assert text == "¡Hola, Marta! Hace 4 días que no hablamos. ¿Cómo te va?"
+
+
+def test_one_day_of_silence_is_said_in_the_singular(alpha, settings):
+    settings.CHROMA_URL = "http://127.0.0.1:9"
+    with tenant_context(alpha.creator):
+        spanish, _ = message_for(sleep_rule(), ContactFactory(display_name="Marta", language="es"), {"days": 1})
+        english, _ = message_for(sleep_rule(), ContactFactory(display_name="Emma", language="en"), {"days": 1})
+    assert spanish == "¡Hola, Marta! Hace 1 día que no hablamos. ¿Cómo te va?"
+    assert english == "Hi Emma! It's been 1 day since we last talked. How are things going?"

@@ -251,3 +251,16 @@ def test_another_creators_rules_approvals_and_people_are_not_found(alpha, beta, 
     with tenant_context(alpha.creator):
         decision.refresh_from_db()
         assert decision.outcome == "awaiting" and Rule.objects.filter(pk=rule.pk, enabled=True).exists()
+
+
+def test_the_bells_approval_notice_opens_the_messages_waiting(alpha, clock, rules_drive, committed):
+    clock.clock_set(local(0, 10))
+    with tenant_context(alpha.creator):
+        person_who_wrote(local(0, 10), "Ana")
+        with committed():
+            rule_create(name="Ask first", trigger="no_reply", days=2, action="ai_message", needs_approval=True,
+                        holdout_percent=0)  # fmt: skip
+    rules_drive(local(2, 10, 5))
+    page = owner_of(alpha).get("/hub/notifications/").content.decode()
+    assert "A message waits for your approval" in page and 'href="/hub/approvals/"' in page
+    assert "a visitor" not in page

@@ -160,3 +160,12 @@ def test_the_spanish_catalogue_is_complete_and_keeps_every_placeholder():
     for entry in catalogue.translated_entries():
         for translated in [entry.msgstr] if not entry.msgid_plural else entry.msgstr_plural.values():
             assert sorted(placeholders.findall(translated)) == sorted(placeholders.findall(entry.msgid)), entry.msgid
+
+
+def test_every_spanish_plural_has_all_three_forms():
+    """Spanish has three plural forms (1; a round million; the rest): a message with only two shows
+    in English for 0 ("Notifications: 0 unread" on every hub page, found by a new user's trial)."""
+    catalogue = polib.pofile(str(LOCALE_DIR / "es" / "LC_MESSAGES" / "django.po"))
+    assert catalogue.metadata["Plural-Forms"].startswith("nplurals=3;")
+    missing = [e.msgid for e in catalogue if e.msgid_plural and not all(e.msgstr_plural.get(i) for i in range(3))]
+    assert missing == []
