@@ -89,3 +89,53 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} at {self.occurred_at:%Y-%m-%d %H:%M:%S}"
+
+
+class DayCount(models.Model):
+    """How many events of a kind happened on one of the creator's days (in their timezone), by outlet,
+    author and a detail (a step's kind, a reply-time bucket): what the dashboard reads instead of
+    the event stream. Kept up to date from the stream by analytics.reports.services."""
+
+    day = models.DateField()
+    kind = models.CharField(max_length=30)
+    outlet = models.CharField(max_length=20, blank=True)
+    author = models.CharField(max_length=10, blank=True)
+    detail = models.CharField(max_length=30, blank=True)
+    count = models.BigIntegerField(default=0)
+    value_sum = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "kind", "outlet", "author", "detail"], name="day_count_unique")
+        ]
+        indexes = [models.Index(fields=["kind", "day"], name="day_count_kind_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} {self.count}"
+
+
+class DayPerson(models.Model):
+    """A person who wrote to the coach on one of the creator's days: active people per day and week
+    are counts of these rows. Erasure detaches them like events (contact_events_anonymise)."""
+
+    day = models.DateField()
+    contact_id = models.UUIDField(db_index=True)
+    outlet = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "contact_id", "outlet"], name="day_person_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.contact_id}"
+
+
+class RollupState(models.Model):
+    """Where the rollups stand: the last event counted, and the timezone its days were cut in (a
+    change of timezone rebuilds them)."""
+
+    last_event_id = models.BigIntegerField(default=0)
+    timezone = models.CharField(max_length=64, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"rollups up to event {self.last_event_id}"

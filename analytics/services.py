@@ -95,11 +95,20 @@ def contact_events_anonymise(*, contact_id: uuid.UUID) -> int:
     The kinds, times and numbers stay, so last month's counts do not change when someone leaves;
     only the link back to the person goes. Call it in the erasure's own transaction.
     """
+    from analytics.models import DayPerson
+
+    # The day's "active" row stays counted, under a stranger's id.
+    DayPerson.objects.filter(contact_id=contact_id).update(contact_id=uuid.uuid4())
     return Event.objects.filter(contact_id=contact_id).update(contact_id=None)
 
 
 def contact_events_reassign(*, from_contact_id: uuid.UUID, to_contact_id: uuid.UUID) -> int:
     """Two contacts turned out to be one person (a browser confirmed as theirs): the history follows."""
+    from analytics.models import DayPerson
+
+    for day, outlet in DayPerson.objects.filter(contact_id=to_contact_id).values_list("day", "outlet"):
+        DayPerson.objects.filter(contact_id=from_contact_id, day=day, outlet=outlet).delete()
+    DayPerson.objects.filter(contact_id=from_contact_id).update(contact_id=to_contact_id)
     return Event.objects.filter(contact_id=from_contact_id).update(contact_id=to_contact_id)
 
 

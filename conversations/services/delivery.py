@@ -110,6 +110,8 @@ def message_send(
                 subject_id=message.pk,
                 outlet=outlet.name,
                 author=author,
+                # A reply's time since the question, in seconds (reports' "time to first reply").
+                value=(message.created_at - in_reply_to.created_at).total_seconds() if in_reply_to else None,
             )
             rerouted = None
             if routed_because:
