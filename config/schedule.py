@@ -19,6 +19,7 @@ class ScheduledJob:
 def scheduled_jobs() -> list[ScheduledJob]:
     from django.conf import settings
 
+    from analytics.reports.tasks import rollups_refresh_all
     from coaching.tasks import proactive_tick
     from conversations.tasks import raw_deliveries_purge_all
     from tenants.tasks import expire_invitations
@@ -30,5 +31,10 @@ def scheduled_jobs() -> list[ScheduledJob]:
             proactive_tick.send,
         ),
         ScheduledJob("expire invitations", IntervalTrigger(hours=1), expire_invitations.send),
+        ScheduledJob(
+            "count new events into the analytics rollups",
+            IntervalTrigger(minutes=settings.ANALYTICS_ROLLUP_MINUTES),
+            rollups_refresh_all.send,
+        ),
         ScheduledJob("delete old raw webhook deliveries", IntervalTrigger(hours=6), raw_deliveries_purge_all.send),
     ]

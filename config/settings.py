@@ -599,6 +599,8 @@ PROACTIVE_BATCH = env_int("PROACTIVE_BATCH", 200)
 CHECK_IN_ANSWER_HOURS = env_int("CHECK_IN_ANSWER_HOURS", 20)
 # How often each creator's rules look for new firings (silence, missed check-ins, goals at risk).
 RULES_EVALUATE_MINUTES = env_int("RULES_EVALUATE_MINUTES", 15)
+# How often every creator's analytics rollups count new events (reading the dashboard also does).
+ANALYTICS_ROLLUP_MINUTES = env_int("ANALYTICS_ROLLUP_MINUTES", 10)
 # Messages the coach writes (an LLM call each) per creator per job; the next job waits its turn.
 RULES_WRITE_BATCH = env_int("RULES_WRITE_BATCH", 20)
 CHECK_IN_ASK_AGAIN_MINUTES = env_int("CHECK_IN_ASK_AGAIN_MINUTES", 120)

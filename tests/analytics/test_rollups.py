@@ -22,17 +22,6 @@ ANA, LUIS, EVA = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
 LATER = datetime(2026, 12, 1, tzinfo=UTC)  # "now" for the updates: every event below is settled
 
 
-@pytest.fixture
-def madrid(alpha):
-    from tenants.models import Creator
-
-    was = alpha.creator.timezone
-    Creator.objects.filter(pk=alpha.creator.pk).update(timezone="Europe/Madrid")
-    alpha.creator.timezone = "Europe/Madrid"
-    yield alpha
-    alpha.creator.timezone = was
-
-
 def at(day: int, hour: int, minute: int = 0) -> datetime:
     """A Madrid wall-clock time in October 2026 (summer time ends on Sunday the 25th, 03:00 → 02:00)."""
     return datetime(2026, 10, day, hour, minute, tzinfo=MADRID)
@@ -166,3 +155,32 @@ def test_one_creators_rollups_are_not_anothers(madrid, beta):
     with tenant_context(beta.creator):
         rollups_update(now=LATER)
         assert overview(start=date(2026, 10, 19), end=date(2026, 10, 25))["messages_by_outlet"] == {}
+
+
+def test_the_schedulers_sweep_counts_each_creators_new_events(madrid, beta, jobs, clock):
+    from analytics.reports.tasks import rollups_refresh_all
+
+    clock.clock_set(LATER)
+    with tenant_context(madrid.creator):
+        history()
+    rollups_refresh_all.send()
+    ran = [name for name, _eta in jobs()]
+    assert ran.count("rollups_refresh") >= 2, ran
+    with tenant_context(madrid.creator):
+        assert overview(start=date(2026, 10, 19), end=date(2026, 10, 25))["active_people"] == 3
+
+
+def test_the_rebuild_command_counts_again_and_names_each_creator(madrid, clock):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    clock.clock_set(LATER)
+    with tenant_context(madrid.creator):
+        history()
+    out = StringIO()
+    call_command("analytics_rebuild", "--creator", madrid.creator.slug, stdout=out)
+    assert out.getvalue().strip() == f"[1/1] {madrid.creator.slug}: 27 events counted"
+    with pytest.raises(CommandError, match="No creator"):
+        call_command("analytics_rebuild", "--creator", "nobody")
