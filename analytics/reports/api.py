@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import base64
+import binascii
 import csv
 import io
 from datetime import date, timedelta
@@ -119,3 +121,55 @@ class OverviewApi(APIView):
             name = f"analytics-{wanted['start']}-{wanted['end']}.csv"
             response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
+
+
+class UnansweredApi(APIView):
+    """The questions the coach could not answer, grouped by meaning, largest group first. The
+    examples are people's own words: for members who answer conversations, not for analysts."""
+
+    permission_classes = [requires(Capability.ANSWER_CONVERSATIONS)]
+    page_size = 20
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", date),
+            OpenApiParameter("to", date),
+            OpenApiParameter("cursor", str, description="The `next` link's cursor."),
+        ],
+        responses=inline_serializer(
+            "UnansweredPage",
+            {
+                "next": serializers.CharField(allow_null=True),
+                "results": serializers.ListField(child=serializers.DictField()),
+            },
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        from analytics.reports.unanswered import unanswered_clusters
+
+        wanted = range_parse(request)
+        offset = cursor_offset(request.query_params.get("cursor"))
+        clusters = unanswered_clusters(start=wanted["start"], end=wanted["end"], zone=request.tenant.timezone or "UTC")
+        page = clusters[offset : offset + self.page_size]
+        more = offset + self.page_size < len(clusters)
+        next_url = request.build_absolute_uri(_with_cursor(request, offset + self.page_size)) if more else None
+        return Response({"next": next_url, "results": [cluster.as_dict() for cluster in page]})
+
+
+def cursor_offset(cursor: str | None) -> int:
+    """The list's position, opaque to callers (the groups are computed, not a table to seek in)."""
+    if not cursor:
+        return 0
+    try:
+        value = int(base64.urlsafe_b64decode(cursor.encode() + b"==").decode().removeprefix("o:"))
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        raise serializers.ValidationError({"cursor": gettext_lazy("Invalid cursor.")}) from None
+    if value < 0 or value > 100_000:
+        raise serializers.ValidationError({"cursor": gettext_lazy("Invalid cursor.")})
+    return value
+
+
+def _with_cursor(request: Request, offset: int) -> str:
+    params = request.query_params.copy()
+    params["cursor"] = base64.urlsafe_b64encode(f"o:{offset}".encode()).decode().rstrip("=")
+    return f"{request.path}?{params.urlencode()}"
