@@ -58,6 +58,7 @@ def demo_seed() -> list[str]:
         queued = demo_documents_upload(uploaded_by=owner.email)
         demo_widget_allow(origin_of(public_url))
         people = demo_people_seed()
+        demo_history_seed()
     return [
         f"demo creator: {creator.public_url('/hub/')}  (sign in as {owner.email} / {password})",
         f"staff admin:  {public_url}admin/  (sign in as {staff.email} / {password})",
@@ -102,6 +103,46 @@ def demo_people_seed() -> int:
             created_at=now - timedelta(days=days),
         )  # fmt: skip
     return len(DEMO_PEOPLE)
+
+
+def demo_history_seed(days: int = 21) -> int:
+    """Three weeks of generated activity in the event stream (marked `demo` in its data), so the
+    Analytics page has something to show on a fresh `make run`: people writing on four outlets,
+    the coach's replies and answers, check-ins, a nudge now and then. Seeded once."""
+    import random
+    import uuid
+    from datetime import timedelta
+
+    from analytics.models import Event
+    from analytics.services import EventSpec, events_record
+    from tenants import clock
+
+    if Event.objects.filter(data__demo=True).exists():
+        return 0
+    rng = random.Random(2026)
+    people = [uuid.uuid5(uuid.NAMESPACE_URL, f"compa-demo-person-{n}") for n in range(40)]
+    outlets = ["web", "app", "telegram", "whatsapp"]
+    answers = [Event.Kind.ANSWER_GROUNDED] * 7 + [Event.Kind.ANSWER_PINNED, Event.Kind.ANSWER_UNKNOWN,
+                                                  Event.Kind.ANSWER_SMALL_TALK]  # fmt: skip
+    now = clock.now()
+    specs = []
+    for day in range(days, 0, -1):
+        for _ in range(rng.randint(8, 20)):
+            at = now - timedelta(days=day, minutes=rng.randint(0, 12 * 60))
+            person, outlet = rng.choice(people), rng.choice(outlets)
+            common = {"contact_id": person, "outlet": outlet, "data": {"demo": True}, "occurred_at": at}
+            specs.append(EventSpec(kind=Event.Kind.MESSAGE_IN, author="user", **common))
+            specs.append(EventSpec(kind=Event.Kind.MESSAGE_OUT, author="ai", value=rng.choice([1.5, 3, 4, 8, 20]),
+                                   **common))  # fmt: skip
+            specs.append(EventSpec(kind=rng.choice(answers), **common))
+        for kind, count in ((Event.Kind.STEP_SENT, 4), (Event.Kind.CHECK_IN_ANSWERED, 3)):
+            for _ in range(count):
+                at = now - timedelta(days=day, hours=rng.randint(1, 10))
+                data = {"demo": True, "kind": "check_in"} if kind == Event.Kind.STEP_SENT else {"demo": True}
+                specs.append(EventSpec(kind=kind, contact_id=rng.choice(people), outlet="app", data=data,
+                                       occurred_at=at))  # fmt: skip
+    events_record(specs)
+    return len(specs)
 
 
 def demo_widget_allow(origin: str) -> None:

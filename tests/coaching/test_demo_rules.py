@@ -39,3 +39,22 @@ def test_an_inactivity_rule_fires_for_the_demo_people_who_went_quiet(alpha, cloc
         assert set(outcomes) == {"sent", "held_back"}, outcomes
         sent = [d for d in decisions.values() if d.outcome == "sent"]
         assert all(d.message.text.startswith("Hi ") and d.message.conversation.outlet == "app" for d in sent)
+
+
+def test_the_demo_has_three_weeks_of_history_for_its_analytics_seeded_once(alpha, clock):
+    from datetime import date
+
+    from analytics.reports.selectors import overview
+    from analytics.reports.services import rollups_update
+    from config.demo import demo_history_seed
+
+    clock.clock_set(datetime(2026, 11, 22, 12, tzinfo=UTC))
+    with tenant_context(alpha.creator):
+        seeded = demo_history_seed()
+        assert seeded > 0 and demo_history_seed() == 0, "seeding twice adds nothing"
+        rollups_update(now=datetime(2026, 11, 23, tzinfo=UTC))
+        figures = overview(start=date(2026, 11, 1), end=date(2026, 11, 21))
+    assert figures["active_people"] > 10 and sum(figures["messages_by_outlet"].values()) > 300
+    assert set(figures["messages_by_outlet"]) == {"web", "app", "telegram", "whatsapp"}
+    assert all(day["messages_in"] > 0 for day in figures["days"]), "every one of the 21 days has activity"
+    assert figures["check_in_response_rate"] == 0.75
