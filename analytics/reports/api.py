@@ -114,7 +114,7 @@ class OverviewApi(APIView):
     )
     def get(self, request: Request) -> Response:
         wanted = range_parse(request)
-        rollups_update()
+        rollups_update(reading=True)
         figures = overview(start=wanted["start"], end=wanted["end"], outlet=wanted["outlet"])
         response = Response(creator_overview(creator=request.tenant) | figures)
         if getattr(request.accepted_renderer, "format", "") == "csv":

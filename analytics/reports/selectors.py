@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet, Sum
 from analytics.models import DayCount, DayPerson, Event
 from analytics.reports.services import REPLY_BUCKETS
 
-# Kinds that are messages: one the person sent, one the coach or team sent.
+# The kinds of answer the coach gave, by the names the overview uses.
 ANSWER_KINDS = {
     "grounded": Event.Kind.ANSWER_GROUNDED,
     "pinned": Event.Kind.ANSWER_PINNED,
@@ -49,7 +49,7 @@ def median_reply_seconds(totals: dict[tuple[str, str], int]) -> float | None:
         seen += buckets.get(f"reply<{limit}", 0)
         if seen * 2 >= total:
             return float(limit)
-    return float(REPLY_BUCKETS[-1])
+    return None  # the median reply took over a week: no edge to give
 
 
 def _active(start: date, end: date, outlet: str | None) -> tuple[dict[date, int], int]:

@@ -23,7 +23,7 @@ from tenants import clock
 SETTLE = timedelta(seconds=60)
 BATCH = 20_000
 # Reply times (seconds) are counted in these buckets: "reply<5" holds replies under 5 s.
-REPLY_BUCKETS = (1, 2, 5, 10, 30, 60, 300, 1800, 3600, 86_400)
+REPLY_BUCKETS = (1, 2, 5, 10, 30, 60, 300, 1800, 3600, 86_400, 604_800)
 
 
 def creator_zone() -> str:
@@ -34,7 +34,7 @@ def reply_bucket(seconds: float) -> str:
     for limit in REPLY_BUCKETS:
         if seconds < limit:
             return f"reply<{limit}"
-    return "reply>=86400"
+    return "reply>=604800"
 
 
 def _detail(kind: str, value: float | None, data: dict[str, Any]) -> str:
@@ -45,15 +45,21 @@ def _detail(kind: str, value: float | None, data: dict[str, Any]) -> str:
     return ""
 
 
-def rollups_update(*, now: datetime | None = None, batch: int = BATCH) -> int:
-    """Count the events not counted yet (older than SETTLE); how many were counted."""
+def rollups_update(*, now: datetime | None = None, batch: int = BATCH, reading: bool = False) -> int:
+    """Count the events not counted yet (older than SETTLE); how many were counted.
+
+    `reading`: called by a page or the API before it reads. It counts one batch at most and, when
+    another update holds the rollups, counts nothing and lets the page read what is there: a
+    reader never waits on a catch-up (the scheduler's sweep does the rest)."""
     now = now or clock.now()
     zone_name = creator_zone()
     counted = 0
     while True:
         with transaction.atomic():
-            state = RollupState.objects.select_for_update().order_by("pk").first()
+            state = RollupState.objects.select_for_update(skip_locked=reading).order_by("pk").first()
             if state is None:
+                if reading and RollupState.objects.exists():
+                    return counted  # another update is at work
                 state = RollupState.objects.create(timezone=zone_name)
             if state.timezone != zone_name:
                 _reset(state, zone_name)
@@ -68,7 +74,7 @@ def rollups_update(*, now: datetime | None = None, batch: int = BATCH) -> int:
             state.last_event_id, state.updated_at = rows[-1][0], now
             state.save(update_fields=["last_event_id", "updated_at", "timezone"])
         counted += len(rows)
-        if len(rows) < batch:
+        if len(rows) < batch or reading:
             return counted
 
 

@@ -184,3 +184,10 @@ def test_the_rebuild_command_counts_again_and_names_each_creator(madrid, clock):
     assert out.getvalue().strip() == f"[1/1] {madrid.creator.slug}: 27 events counted"
     with pytest.raises(CommandError, match="No creator"):
         call_command("analytics_rebuild", "--creator", "nobody")
+
+
+def test_a_page_counts_one_batch_at_most_and_the_sweep_counts_the_rest(madrid):
+    with tenant_context(madrid.creator):
+        history()
+        assert rollups_update(now=LATER, batch=5, reading=True) == 5, "a page counts one batch, not all 27"
+        assert rollups_update(now=LATER, batch=5) == 22, "the sweep counts the rest"
