@@ -108,3 +108,20 @@ def throwaway_platform(name: str):
                 drop_database(name)
 
     return platform()
+
+
+def production_settings() -> None:
+    """Production-like settings for a timing run (no query log per connection, quiet logs, the stub
+    broker, throwaway keys); call before fresh_database."""
+    import secrets
+
+    from cryptography.fernet import Fernet
+
+    os.environ.update(
+        DRAMATIQ_BROKER_URL="stub://",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        FIELD_ENCRYPTION_KEY=Fernet.generate_key().decode(),
+        SECURE_SSL_REDIRECT="0",
+        LOG_LEVEL="WARNING",
+    )

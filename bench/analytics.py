@@ -25,7 +25,7 @@ import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
-from _setup import drop_database, fresh_database
+from _setup import drop_database, fresh_database, production_settings
 
 DB = "compa_bench_analytics"
 END = datetime(2026, 11, 30, 23, 0, tzinfo=UTC)
@@ -37,18 +37,7 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=5_000)
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
-    import secrets
-
-    from cryptography.fernet import Fernet
-
-    os.environ.update(
-        DRAMATIQ_BROKER_URL="stub://",
-        DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        FIELD_ENCRYPTION_KEY=Fernet.generate_key().decode(),
-        SECURE_SSL_REDIRECT="0",
-        LOG_LEVEL="WARNING",
-    )
+    production_settings()
     fresh_database(DB)
     try:
         run(args)
@@ -125,7 +114,7 @@ def run(args) -> None:
         added = rollups_update(now=END + timedelta(days=1))
         busy = time.perf_counter() - started
         print(f"(c) update with nothing new {ms(idle)}; with {added:,} new events {ms(busy)}")
-    print("\n| figure (1 creator, {:,} events) | rollups median / p95 | raw events median / p95 |".format(args.events))
+    print(f"\n| figure (1 creator, {args.events:,} events) | rollups median / p95 | raw events median / p95 |")
     print("| --- | --- | --- |")
     for days, rolled, raw in table:
         print(f"| overview, last {days} days | {ms(statistics.median(rolled))} / {ms(p95(rolled))} | "

@@ -23,7 +23,7 @@ import statistics
 import time
 from datetime import UTC, datetime, timedelta
 
-from _setup import drop_database, fresh_database
+from _setup import drop_database, fresh_database, production_settings
 
 DB = "compa_bench_rules"
 T = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)  # noon UTC: inside the default sending window
@@ -34,18 +34,7 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    import secrets
-
-    from cryptography.fernet import Fernet
-
-    os.environ.update(
-        DRAMATIQ_BROKER_URL="stub://",
-        DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        FIELD_ENCRYPTION_KEY=Fernet.generate_key().decode(),
-        SECURE_SSL_REDIRECT="0",
-        LOG_LEVEL="WARNING",
-    )
+    production_settings()
     fresh_database(DB)
     try:
         run(args)
