@@ -4,10 +4,11 @@ are one group), largest first, so the creator sees what material to add.
 
 The groups are made greedily: each question, newest first, joins the first group whose first
 question it is close enough to (cosine SAME_MEANING), else starts one. At most MAX_QUESTIONS of
-the newest questions are grouped (one batch of embeddings)."""
+the newest questions are grouped; their embeddings are cached, so a view embeds only new ones."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -19,7 +20,7 @@ from analytics.models import Event
 # recipes?", "¿tienes recetas veganas?") and different questions on one topic at 0.86-0.91
 # ("vegetarian protein?", "is keto good?"); unrelated ones at about 0.81 (tests/analytics/test_unanswered.py).
 SAME_MEANING = 0.915
-MAX_QUESTIONS = 2000
+MAX_QUESTIONS = 500
 EXAMPLES = 5
 
 
@@ -46,9 +47,27 @@ def _cosine(a: list[float], b: list[float]) -> float:
     return dot / ((math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))) or 1.0)
 
 
+def _vectors(texts: list[str]) -> dict[str, list[float]]:
+    """Each question's embedding, kept a day in the creator's cache (keys carry the schema), so a
+    dashboard view embeds only the questions asked since the last one."""
+    from django.core.cache import cache
+
+    from knowledge.embeddings import embedding_model_name, get_embeddings
+
+    model = embedding_model_name()
+    keys = {text: f"unanswered:{model}:{hashlib.sha256(text.encode()).hexdigest()}" for text in texts}
+    known = cache.get_many(list(keys.values()))
+    vectors = {text: known[key] for text, key in keys.items() if key in known}
+    missing = [text for text in texts if text not in vectors]
+    if missing:
+        fresh = dict(zip(missing, get_embeddings().embed_documents(missing), strict=True))
+        cache.set_many({keys[text]: vector for text, vector in fresh.items()}, timeout=86_400)
+        vectors |= fresh
+    return vectors
+
+
 def unanswered_clusters(*, start: date, end: date, zone: str) -> list[Cluster]:
     from conversations.models import Message
-    from knowledge.embeddings import get_embeddings
 
     since, until = _bounds(start, end, zone)
     asked = (
@@ -65,8 +84,7 @@ def unanswered_clusters(*, start: date, end: date, zone: str) -> list[Cluster]:
     if not questions:
         return []
     texts = [" ".join(text.split())[:500] for text, _at in questions]
-    distinct = list(dict.fromkeys(texts))
-    vectors = dict(zip(distinct, get_embeddings().embed_documents(distinct), strict=True))
+    vectors = _vectors(list(dict.fromkeys(texts)))
     clusters: list[Cluster] = []
     for text, (_raw, asked_at) in zip(texts, questions, strict=True):
         vector = vectors[text]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import calendar
 import csv
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -56,6 +57,8 @@ ANSWERS = {
     "small_talk": gettext_lazy("Small talk"),
 }
 TABLES = ("days", "outlets", "authors", "answers")
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -273,8 +276,25 @@ def overview(request: HttpRequest) -> HttpResponse:
         "payload": {key: {k: c[k] for k in ("labels", "datasets", "horizontal")} for key, c in drawn.items()},
         "quiet": quiet(data),
         "overview": creator_overview(creator=request.tenant),
+        **unanswered_for(request, period),
     }
     return render(request, "analytics/overview.html", context)
+
+
+def unanswered_for(request: HttpRequest, period: Any) -> dict[str, Any]:
+    """The questions the coach could not answer, for members who read conversations (they are
+    people's own words), with forms to pin an answer or write a note for members who edit content."""
+    membership = request.membership  # type: ignore[attr-defined]
+    if not membership.can(Capability.ANSWER_CONVERSATIONS):
+        return {}
+    from analytics.reports.unanswered import unanswered_clusters
+
+    try:
+        groups = unanswered_clusters(start=period.start, end=period.end, zone=request.tenant.timezone or "UTC")
+    except Exception:  # the embedding model failing must not take the dashboard down
+        logger.warning("the unanswered questions could not be grouped", exc_info=True)
+        return {"unanswered_error": True, "show_unanswered": True}
+    return {"unanswered": groups[:20], "show_unanswered": True, "can_edit": membership.can(Capability.EDIT_CONTENT)}
 
 
 def csv_rows(name: str, data: dict[str, Any]) -> list[list[Any]]:

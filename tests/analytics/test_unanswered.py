@@ -83,3 +83,19 @@ def test_analysts_do_not_read_peoples_questions_and_other_creators_see_none(alph
     assert api(alpha, "analyst").get(URL).status_code == 403
     theirs = api(beta).get(URL, {"from": "2026-11-10", "to": "2026-11-10"}).json()
     assert theirs["results"] == []
+
+
+def test_the_analytics_page_lists_them_with_forms_to_pin_an_answer_or_write_a_note(alpha, knowledge, clock):
+    from tests.conftest import client_for
+
+    clock.clock_set(START + timedelta(days=1))
+    with tenant_context(alpha.creator):
+        unanswered(QUESTIONS)
+    page = client_for(alpha.creator, alpha.owner).get("/hub/analytics/", {"from": "2026-11-10", "to": "2026-11-11"})
+    html = page.content.decode()
+    assert html.count('data-testid="unanswered-group"') == 4
+    assert html.index("Do you have vegan recipes?") < html.index("What about vegetarian protein?"), "most asked first"
+    assert 'name="question" value="Do you have vegan recipes?"' in html, "pin an answer to it, right there"
+    assert 'action="/hub/knowledge/add/"' in html
+    analyst = client_for(alpha.creator, alpha.analyst).get("/hub/analytics/", {"from": "2026-11-10"}).content.decode()
+    assert 'data-testid="unanswered"' not in analyst and "vegan" not in analyst, "people's words: not for analysts"
