@@ -196,6 +196,7 @@ api_v1 = [
     ),
     path("analytics/overview", analytics_api.OverviewApi.as_view(), name="api-analytics-overview"),
     path("analytics/unanswered", analytics_api.UnansweredApi.as_view(), name="api-analytics-unanswered"),
+    path("analytics/nudges", analytics_api.NudgesApi.as_view(), name="api-analytics-nudges"),
     path("schema/", SpectacularAPIView.as_view(urlconf="config.urls_tenant"), name="api-schema"),
     path("docs/", api_reference_policy(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
     path("redoc/", api_reference_policy(SpectacularRedocView.as_view(url_name="api-schema")), name="api-redoc"),

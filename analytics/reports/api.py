@@ -173,3 +173,20 @@ def _with_cursor(request: Request, offset: int) -> str:
     params = request.query_params.copy()
     params["cursor"] = base64.urlsafe_b64encode(f"o:{offset}".encode()).decode().rstrip("=")
     return f"{request.path}?{params.urlencode()}"
+
+
+class NudgesApi(APIView):
+    """Each rule's nudges: sent against held back, with replies within 48 hours and the difference's
+    95% interval (the randomised holdout the rules record), rules that fired most first."""
+
+    permission_classes = [requires(Capability.VIEW_ANALYTICS)]
+
+    @extend_schema(
+        responses=inline_serializer(
+            "AnalyticsNudges", {"results": serializers.ListField(child=serializers.DictField())}
+        )
+    )
+    def get(self, request: Request) -> Response:
+        from analytics.reports.nudges import nudges_by_rule
+
+        return Response({"results": nudges_by_rule(now=clock.now())})
