@@ -251,10 +251,3 @@ def _step_due(rule: Rule, now: datetime, until: datetime) -> list[Firing]:
         Firing(s.enrollment.contact, f"step:{s.pk}", s.due_at, {"step_day": s.step.day, "kind": s.step.kind})
         for s in sends
     ]
-
-
-def last_written_at(contact: Contact) -> datetime | None:
-    """When the person last wrote to the coach, on any outlet."""
-    return Message.objects.filter(conversation__contact=contact, author=Message.Author.USER).aggregate(
-        at=Max("created_at")
-    )["at"]

@@ -321,11 +321,6 @@ def _claim(now: datetime, batch: int) -> list[uuid.UUID]:
     return ids
 
 
-def proactive_sent_today(contact: Contact, *, now: datetime) -> int:
-    """Messages the coach started for this person today, in their day: program steps and nudges."""
-    return SendingTimes([contact]).sent_on_day([contact], now)[contact.pk]
-
-
 def _hold_reason(
     decision: RuleDecision, now: datetime, times: SendingTimes, sent_today: dict[Any, int]
 ) -> tuple[str, datetime | None]:
